@@ -1,0 +1,196 @@
+// Runs anywhere (pure). The first part of the guided flow as an explicit state machine:
+// attract → language → consent → insert card → read → masked data → remove card → done,
+// with refusal leading to staff (never to a dead end), step timeouts, idle reset and cancel.
+// The machine holds no PII: it sees only the masked card. The session service (Node) runs the
+// effects it returns (ledger entries, starting/stopping the reader, wiping, timers).
+import type { Language, MaskedCard, ProblemCode, Screen, SessionIntent } from '../contract/contract';
+
+export type SessionOutcome = 'completed' | 'cancelled' | 'timeout' | 'idle_reset' | 'staff_called';
+
+export interface FlowState {
+  readonly screen: Screen;
+  readonly language: Language;
+  readonly sessionActive: boolean;
+  readonly card: MaskedCard | null;
+  readonly problem: ProblemCode | null;
+  readonly staffCalled: boolean;
+}
+
+export type FlowEvent =
+  | { readonly type: 'intent'; readonly intent: SessionIntent }
+  | { readonly type: 'card_present' }
+  | { readonly type: 'card_read'; readonly card: MaskedCard }
+  | { readonly type: 'card_failed'; readonly problem: ProblemCode }
+  | { readonly type: 'card_removed' }
+  | { readonly type: 'step_timeout' }
+  | { readonly type: 'idle_timeout' }
+  | { readonly type: 'ledger_failed' };
+
+export type RecordedKind = 'session_started' | 'consent_given' | 'consent_refused' | 'staff_called' | 'session_ended';
+
+export type FlowEffect =
+  | { readonly type: 'open_session' }
+  | { readonly type: 'record'; readonly kind: RecordedKind; readonly body: Readonly<Record<string, string | boolean>> }
+  | { readonly type: 'start_card_read' }
+  | { readonly type: 'stop_card_read' }
+  | { readonly type: 'wait_card_removal' }
+  | { readonly type: 'arm_step_timer'; readonly step: StepTimer }
+  | { readonly type: 'clear_step_timer' }
+  /** Drops every piece of personal data the service holds for this session. */
+  | { readonly type: 'close_session'; readonly outcome: SessionOutcome };
+
+export type StepTimer = 'insert_card' | 'remove_card' | 'done';
+
+export interface Transition {
+  readonly state: FlowState;
+  readonly effects: readonly FlowEffect[];
+}
+
+export const initialFlowState: FlowState = {
+  screen: 'attract',
+  language: 'zh-CN',
+  sessionActive: false,
+  card: null,
+  problem: null,
+  staffCalled: false,
+};
+
+const ALTERNATIVE = 'staff_verification';
+
+function stay(state: FlowState): Transition {
+  return { state, effects: [] };
+}
+
+function end(state: FlowState, outcome: SessionOutcome, extra: FlowEffect[] = []): Transition {
+  const effects: FlowEffect[] = [...extra, { type: 'stop_card_read' }, { type: 'clear_step_timer' }];
+  if (state.sessionActive) {
+    effects.push({ type: 'record', kind: 'session_ended', body: { outcome } }, { type: 'close_session', outcome });
+  }
+  return { state: initialFlowState, effects };
+}
+
+/** The whole flow: one pure function from (state, event) to (state, effects). */
+export function transition(state: FlowState, event: FlowEvent, consentTextVersion: string): Transition {
+  switch (event.type) {
+    case 'idle_timeout':
+      return state.screen === 'attract' ? stay(state) : end(state, 'idle_reset');
+    case 'ledger_failed':
+      // Without a ledger nothing may proceed; staff are fetched and the person is told why.
+      return {
+        state: { ...state, screen: 'card_error', problem: 'ledger_unavailable', staffCalled: true },
+        effects: [{ type: 'stop_card_read' }, { type: 'clear_step_timer' }],
+      };
+    case 'intent':
+      return onIntent(state, event.intent, consentTextVersion);
+    case 'card_present':
+      return state.screen === 'insert_card' ? stay({ ...state, screen: 'reading_card' }) : stay(state);
+    case 'card_read':
+      if (state.screen !== 'insert_card' && state.screen !== 'reading_card') return stay(state);
+      return {
+        state: { ...state, screen: 'card_result', card: event.card, problem: null },
+        effects: [{ type: 'clear_step_timer' }],
+      };
+    case 'card_failed':
+      if (state.screen !== 'insert_card' && state.screen !== 'reading_card') return stay(state);
+      return {
+        state: { ...state, screen: 'card_error', problem: event.problem },
+        effects: [{ type: 'clear_step_timer' }],
+      };
+    case 'card_removed':
+      if (state.screen !== 'remove_card') return stay(state);
+      return toDone(state);
+    case 'step_timeout':
+      switch (state.screen) {
+        case 'insert_card':
+          return {
+            state: { ...state, screen: 'card_error', problem: 'took_too_long' },
+            effects: [{ type: 'stop_card_read' }],
+          };
+        // A reader that cannot tell us the card left must not keep the person waiting forever.
+        case 'remove_card':
+          return toDone(state);
+        case 'done':
+          return { state: initialFlowState, effects: [] };
+        default:
+          return stay(state);
+      }
+  }
+}
+
+function toDone(state: FlowState): Transition {
+  return {
+    state: { ...initialFlowState, screen: 'done', language: state.language },
+    effects: [
+      { type: 'clear_step_timer' },
+      { type: 'record', kind: 'session_ended', body: { outcome: 'completed' } },
+      { type: 'close_session', outcome: 'completed' },
+      { type: 'arm_step_timer', step: 'done' },
+    ],
+  };
+}
+
+function onIntent(state: FlowState, intent: SessionIntent, consentTextVersion: string): Transition {
+  switch (intent.type) {
+    case 'still_here':
+      return stay(state);
+    case 'cancel':
+      return state.screen === 'attract' ? stay(state) : end(state, 'cancelled');
+    case 'call_staff':
+      if (state.staffCalled || !state.sessionActive) {
+        // On the attract screen a call still reaches staff, but there is no session to record it in.
+        return stay({ ...state, staffCalled: true });
+      }
+      return {
+        state: { ...state, staffCalled: true },
+        effects: [{ type: 'record', kind: 'staff_called', body: { screen: state.screen } }],
+      };
+    case 'begin':
+      if (state.screen !== 'attract' && state.screen !== 'done') return stay(state);
+      return {
+        state: { ...initialFlowState, screen: 'language', sessionActive: true },
+        effects: [
+          { type: 'clear_step_timer' },
+          { type: 'open_session' },
+          { type: 'record', kind: 'session_started', body: { flow: 'id_check' } },
+        ],
+      };
+    case 'choose_language':
+      if (state.screen !== 'language') return stay(state);
+      return { state: { ...state, language: intent.language, screen: 'consent' }, effects: [] };
+    case 'consent': {
+      if (state.screen !== 'consent') return stay(state);
+      // A stale screen must not record agreement to a text that is no longer the one in force.
+      if (intent.consentTextVersion !== consentTextVersion) return stay(state);
+      const body = { consentTextVersion, language: state.language, alternativeOffered: ALTERNATIVE };
+      if (intent.accepted) {
+        return {
+          state: { ...state, screen: 'insert_card' },
+          effects: [
+            { type: 'record', kind: 'consent_given', body },
+            { type: 'start_card_read' },
+            { type: 'arm_step_timer', step: 'insert_card' },
+          ],
+        };
+      }
+      return {
+        state: { ...state, screen: 'alternative', staffCalled: true },
+        effects: [
+          { type: 'record', kind: 'consent_refused', body },
+          { type: 'record', kind: 'staff_called', body: { screen: 'consent' } },
+        ],
+      };
+    }
+    case 'retry':
+      if (state.screen !== 'card_error' || state.problem === 'ledger_unavailable') return stay(state);
+      return {
+        state: { ...state, screen: 'insert_card', problem: null, card: null },
+        effects: [{ type: 'stop_card_read' }, { type: 'start_card_read' }, { type: 'arm_step_timer', step: 'insert_card' }],
+      };
+    case 'confirm_card':
+      if (state.screen !== 'card_result') return stay(state);
+      return {
+        state: { ...state, screen: 'remove_card' },
+        effects: [{ type: 'wait_card_removal' }, { type: 'arm_step_timer', step: 'remove_card' }],
+      };
+  }
+}

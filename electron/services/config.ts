@@ -1,0 +1,66 @@
+// Runs in Node. The one config loader: a JSON file (KIOSK_CONFIG or <dataDir>/kiosk.config.json)
+// validated against a schema, with defaults that run the kiosk on simulated devices.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const IdCardReaderConfig = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('simulated'),
+    /** Synthetic card the simulator offers; in demo mode it is placed automatically. */
+    card: z.string().default('resident'),
+    /** Place the card this long after the kiosk starts asking for it; null waits for a test or technician. */
+    autoPlaceAfterMs: z.number().int().nonnegative().nullable().default(2500),
+  }),
+  z.strictObject({ kind: z.literal('serial'), path: z.string().min(1), baudRate: z.number().int().positive().default(115200) }),
+  z.strictObject({ kind: z.literal('hid'), vendorId: z.number().int(), productId: z.number().int() }),
+]);
+
+const PhotoDecoderConfig = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('none') }),
+  z.strictObject({ kind: z.literal('vendor-wlt'), libraryPath: z.string().min(1) }),
+]);
+
+export const KioskConfig = z.strictObject({
+  kioskId: z.string().min(1).max(64).default('DEV-KIOSK-01'),
+  branchName: z.string().max(64).default('测试网点'),
+  idCardReader: IdCardReaderConfig.default({ kind: 'simulated', card: 'resident', autoPlaceAfterMs: 2500 }),
+  photoDecoder: PhotoDecoderConfig.default({ kind: 'none' }),
+  timings: z
+    .strictObject({
+      idleResetMs: z.number().int().positive().optional(),
+      insertCardMs: z.number().int().positive().optional(),
+      removeCardMs: z.number().int().positive().optional(),
+      doneDisplayMs: z.number().int().positive().optional(),
+    })
+    .default({}),
+});
+export type KioskConfig = z.infer<typeof KioskConfig>;
+export type IdCardReaderConfig = z.infer<typeof IdCardReaderConfig>;
+
+export type ConfigResult = { ok: true; config: KioskConfig; source: string } | { ok: false; error: { code: 'CONFIG_INVALID' | 'CONFIG_UNREADABLE'; detail: string } };
+
+export function loadConfig(dataDir: string, env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const file = env.KIOSK_CONFIG ?? path.join(dataDir, 'kiosk.config.json');
+  let raw: unknown = {};
+  let source = 'defaults (simulated devices)';
+  if (existsSync(file)) {
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+      source = file;
+    } catch (error) {
+      return { ok: false, error: { code: 'CONFIG_UNREADABLE', detail: `${file}: ${error instanceof Error ? error.message : 'unreadable'}` } };
+    }
+  } else if (env.KIOSK_CONFIG) {
+    return { ok: false, error: { code: 'CONFIG_UNREADABLE', detail: `${file}: not found` } };
+  }
+  return parseConfig(raw, source);
+}
+
+export function parseConfig(raw: unknown, source = 'inline'): ConfigResult {
+  const parsed = KioskConfig.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, error: { code: 'CONFIG_INVALID', detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } };
+  }
+  return { ok: true, config: parsed.data, source };
+}
