@@ -13,7 +13,8 @@ const IdCardReaderConfig = z.discriminatedUnion('kind', [
     autoPlaceAfterMs: z.number().int().nonnegative().nullable().default(2500),
   }),
   z.strictObject({ kind: z.literal('serial'), path: z.string().min(1), baudRate: z.number().int().positive().default(115200) }),
-  z.strictObject({ kind: z.literal('hid'), vendorId: z.number().int(), productId: z.number().int() }),
+  /** A HID reader by its OS device path (as node-hid lists it), wrapped per hardware-protocols.md §1.1. */
+  z.strictObject({ kind: z.literal('hid'), path: z.string().min(1) }),
 ]);
 
 const PhotoDecoderConfig = z.discriminatedUnion('kind', [

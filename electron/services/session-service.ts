@@ -247,6 +247,7 @@ export class SessionService {
       if (abort.signal.aborted) return;
       // Unplugged while waiting: the step timer moves on; there is nothing to wait for.
       if (result.ok) this.dispatch({ type: 'card_removed' });
+      else this.options.logger.log('warn', 'card_removal_unknown', { code: result.error.code });
     });
   }
 

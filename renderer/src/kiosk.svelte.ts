@@ -1,12 +1,7 @@
 // Runs in the renderer. The session as the main process reports it, kept in one reactive
 // store; screens read it and send intents, and decide nothing themselves.
 import type { DeviceStatus, KioskApi, SessionIntent, SessionView } from '@contract/contract';
-
-declare global {
-  interface Window {
-    kiosk?: KioskApi;
-  }
-}
+import type {} from '@contract/window-kiosk';
 
 export const store = $state<{ view: SessionView | null; devices: DeviceStatus | null; connected: boolean }>({
   view: null,

@@ -1,0 +1,21 @@
+// Runs in Node. The technicians' CLI: `kioskctl <area> <command> …`. Each area lives in its
+// own module; this file only dispatches.
+import { runIdcardCommand, processOutput } from './idcard-command';
+
+const AREAS: Record<string, (args: string[]) => Promise<number>> = {
+  idcard: (args) => runIdcardCommand(args, processOutput),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [area, ...rest] = argv;
+  const run = area === undefined ? undefined : AREAS[area];
+  if (!run) {
+    process.stderr.write(`usage: kioskctl <${Object.keys(AREAS).join('|')}> …\n`);
+    return 2;
+  }
+  return run(rest);
+}
+
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
