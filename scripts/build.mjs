@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const external = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'node-hid', 'ws', 'bufferutil', 'utf-8-validate'];
+const external = ['electron', '@playwright/test', 'playwright', 'playwright-core', 'better-sqlite3', 'serialport', '@serialport/*', 'node-hid', 'ws', 'bufferutil', 'utf-8-validate'];
 const entries = [
   ['electron/main/main.ts', 'dist/electron/main.cjs'],
   ['electron/preload/preload.ts', 'dist/electron/preload.cjs'],
