@@ -11,7 +11,12 @@ echo "== process boundaries"
 npm run --silent check:boundaries
 echo "== build"
 npm run --silent build
+rm -f test-results/vitest.json test-results/playwright.json
+status=0
 echo "== unit and integration tests (vitest)"
-npx vitest run
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || status=1
 echo "== end-to-end tests (playwright + dev host + Debian chromium)"
-npx playwright test
+npx playwright test || status=1
+echo "== summary"
+node scripts/test-summary.mjs || status=1
+exit $status
