@@ -27,4 +27,7 @@ if (existsSync('electron/devhost/bridge/websocket-bridge.ts')) {
 if (!only && existsSync('renderer/index.html')) {
   const vite = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'renderer/vite.config.mts', '--logLevel', 'warn'], { stdio: 'inherit' });
   if (vite.status !== 0) process.exit(vite.status ?? 1);
+  await build({ entryPoints: ['scripts/make-voice.ts'], outfile: 'dist/tools/make-voice.cjs', bundle: true, platform: 'node', format: 'cjs', target: 'node20', alias: { '@contract': './electron/contract' }, logLevel: 'warning' });
+  const voice = spawnSync(process.execPath, ['dist/tools/make-voice.cjs'], { stdio: 'inherit' });
+  if (voice.status !== 0) process.exit(voice.status ?? 1);
 }

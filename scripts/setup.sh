@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium xvfb xauth socat fonts-noto-cjk imagemagick)
+APT_PACKAGES=(chromium xvfb xauth socat fonts-noto-cjk imagemagick espeak-ng)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

@@ -98,6 +98,7 @@ async function launchKioskBrowser(url: string): Promise<{ child: ChildProcess; c
     '--disable-sync',
     '--disable-quic',
     '--disable-features=Translate',
+    '--autoplay-policy=no-user-gesture-required',
     '--disable-gpu',
     ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
   ];

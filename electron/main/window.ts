@@ -45,6 +45,8 @@ export function createKioskWindow(options: { readonly preloadPath: string; reado
       spellcheck: false,
       devTools: !options.production,
       navigateOnDragDrop: false,
+      // Prompts are spoken as each screen appears; elderly users must not have to find a play button.
+      autoplayPolicy: 'no-user-gesture-required',
     },
   });
   window.once('ready-to-show', () => window.show());

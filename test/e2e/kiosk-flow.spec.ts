@@ -31,8 +31,14 @@ async function throughConsent(page: Page, accept: boolean, prefix: string): Prom
   await page.getByTestId('begin').click();
   await screen(page, 'language');
   await shot(page, `${prefix}-02-language`);
+  const consentVoice = page.waitForResponse((response) => response.url().endsWith('/voice/zh-CN/consent.wav'));
   await page.getByTestId('language-zh-CN').click();
   await screen(page, 'consent');
+  // The consent is read aloud as it appears: the renderer asks for it and the host serves real audio.
+  const voice = await consentVoice;
+  expect(voice.status()).toBe(200);
+  expect(voice.headers()['content-type']).toBe('audio/wav');
+  expect((await voice.body()).length).toBeGreaterThan(100_000);
   await expect(page.getByTestId('consent-text')).toContainText('人工核验');
   await shot(page, `${prefix}-03-consent`);
   await page.getByTestId(accept ? 'consent-accept' : 'consent-refuse').click();

@@ -10,4 +10,6 @@ export function t(language: Language, key: MessageKey, values: Record<string, st
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ''));
 }
 
+t.catalogue = (language: Language): Readonly<Record<MessageKey, string>> => catalogues[language];
+
 export type { MessageKey };

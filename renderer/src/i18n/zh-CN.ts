@@ -5,6 +5,7 @@ export const zhCN = {
   callStaff: '呼叫工作人员',
   staffComing: '工作人员马上来帮您',
   cancel: '取消',
+  listenAgain: '再听一遍',
   back: '返回首页',
   attractTitle: '社保卡激活 · 养老金资格认证',
   attractAction: '点这里开始',

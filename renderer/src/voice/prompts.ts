@@ -1,0 +1,41 @@
+// Runs in the renderer, and in the build (scripts/make-voice.ts renders these texts to audio).
+// What is said aloud on each screen: the same words the screen shows, so the spoken and the
+// written consent can never drift apart.
+import type { Language, SessionView } from '@contract/contract';
+import { consentTexts } from '@contract/consent-text';
+import { t, type MessageKey } from '../i18n';
+
+export const voicedLanguages: readonly Language[] = ['zh-CN'];
+
+/** One prompt per screen (and per problem on the error screen). */
+export function voicePrompts(language: Language): Record<string, string> {
+  const say = (...keys: MessageKey[]) => keys.map((key) => t(language, key)).join('。');
+  const consent = consentTexts[language];
+  const prompts: Record<string, string> = {
+    attract: say('attractTitle', 'attractAction'),
+    language: say('languageTitle'),
+    consent: [consent.title, ...consent.paragraphs, `同意请按“${consent.acceptLabel}”`, `不同意请按“${consent.refuseLabel}”`].join('。'),
+    insert_card: say('insertTitle', 'insertHint'),
+    reading_card: say('readingTitle'),
+    card_result: say('resultTitle', 'resultConfirm'),
+    alternative: say('alternativeTitle', 'alternativeBody'),
+    remove_card: say('removeTitle'),
+    done: say('doneTitle', 'doneHint'),
+  };
+  for (const key of Object.keys(t.catalogue(language)) as MessageKey[]) {
+    if (key.startsWith('problem.')) prompts[`card_error.${key.slice('problem.'.length)}`] = say('errorTitle', key);
+  }
+  return prompts;
+}
+
+/** The prompt for what the screen shows now, or null for screens that stay silent. */
+export function voiceKeyFor(view: SessionView): string | null {
+  // The attract screen is the idle screen: repeating itself all day would wear on the branch.
+  if (view.screen === 'attract') return null;
+  if (view.screen === 'card_error') return view.problem ? `card_error.${view.problem}` : null;
+  return view.screen;
+}
+
+export function voiceUrl(language: Language, key: string): string {
+  return `./voice/${language}/${key}.wav`;
+}
