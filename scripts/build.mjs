@@ -12,6 +12,7 @@ const entries = [
   ['electron/cli/kioskctl.ts', 'dist/cli/kioskctl.cjs'],
   ['test/bench/idcard.ts', 'dist/bench/idcard.cjs'],
   ['test/bench/start.ts', 'dist/bench/start.cjs'],
+  ['test/bench/sscard.ts', 'dist/bench/sscard.cjs'],
 ];
 const only = process.argv.includes('--node-only');
 await Promise.all(

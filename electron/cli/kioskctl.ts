@@ -1,9 +1,11 @@
 // Runs in Node. The technicians' CLI: `kioskctl <area> <command> …`. Each area lives in its
 // own module; this file only dispatches.
 import { runIdcardCommand, processOutput } from './idcard-command';
+import { runSscardCommand } from './sscard-command';
 
 const AREAS: Record<string, (args: string[]) => Promise<number>> = {
   idcard: (args) => runIdcardCommand(args, processOutput),
+  sscard: (args) => runSscardCommand(args, processOutput),
 };
 
 export async function main(argv: string[]): Promise<number> {
