@@ -3,9 +3,16 @@
 import { runIdcardCommand, processOutput } from './idcard-command';
 import { runSscardCommand } from './sscard-command';
 
+/** For the commands that write whole chunks; a chunk always ends its line. */
+const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+const processStreams = {
+  stdout: (text: string) => void process.stdout.write(line(text)),
+  stderr: (text: string) => void process.stderr.write(line(text)),
+};
+
 const AREAS: Record<string, (args: string[]) => Promise<number>> = {
   idcard: (args) => runIdcardCommand(args, processOutput),
-  sscard: (args) => runSscardCommand(args, processOutput),
+  sscard: (args) => runSscardCommand(args, processStreams),
 };
 
 export async function main(argv: string[]): Promise<number> {
