@@ -17,6 +17,13 @@ export const Screen = z.enum([
   'card_error',
   'alternative',
   'remove_card',
+  // Social-security card activation (after the ID card is confirmed).
+  'insert_ss_card',
+  'reading_ss_card',
+  'pin_entry',
+  'activating',
+  'printing',
+  'take_ss_card',
   'done',
 ]);
 export type Screen = z.infer<typeof Screen>;
@@ -32,6 +39,17 @@ export const ProblemCode = z.enum([
   'id_number_invalid',
   'took_too_long',
   'ledger_unavailable',
+  'ss_card_unreadable',
+  'ss_card_removed_early',
+  'ss_card_not_supported',
+  'holder_mismatch',
+  'pin_wrong',
+  'pin_blocked',
+  'pin_confirm_mismatch',
+  'pin_entry_cancelled',
+  'pinpad_unavailable',
+  'host_rejected',
+  'host_unavailable',
 ]);
 export type ProblemCode = z.infer<typeof ProblemCode>;
 
@@ -50,6 +68,20 @@ export const MaskedCard = z.strictObject({
 });
 export type MaskedCard = z.infer<typeof MaskedCard>;
 
+export const PinPrompt = z.strictObject({
+  purpose: z.enum(['current', 'new', 'confirm']),
+  /** How many keys have been pressed on the pad: a count, never a digit. */
+  digitsEntered: z.number().int().min(0).max(12),
+  length: z.number().int().min(4).max(12),
+  /** After a wrong current PIN: how many tries the card has left. */
+  triesLeft: z.number().int().min(0).max(15).nullable(),
+});
+export type PinPrompt = z.infer<typeof PinPrompt>;
+
+/** Something the person should know that does not stop the flow (the receipt did not print). */
+export const Notice = z.enum(['receipt_not_printed']);
+export type Notice = z.infer<typeof Notice>;
+
 export const SessionView = z.strictObject({
   screen: Screen,
   language: Language,
@@ -62,6 +94,12 @@ export const SessionView = z.strictObject({
   consentTextVersion: z.string().max(32),
   /** Milliseconds until the kiosk resets for inactivity (for a visible countdown), or null. */
   idleResetInMs: z.number().int().nonnegative().nullable(),
+  pin: PinPrompt.nullable(),
+  /** The short reference printed on the receipt, once the card is activated. */
+  receiptReference: z.string().max(32).nullable(),
+  notice: Notice.nullable(),
+  /** Whether "try again" can help with the current problem (otherwise only staff can). */
+  canRetry: z.boolean(),
 });
 export type SessionView = z.infer<typeof SessionView>;
 

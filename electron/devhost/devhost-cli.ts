@@ -21,6 +21,8 @@ const { values } = parseArgs({
 });
 
 const logger = createLogger();
+// Crash-consistency tests only: die like a power cut at the named step ("after:activation_requested").
+const crashAt = process.env.KIOSK_TEST_CRASH_AT;
 const dataDir = path.resolve(values['data-dir'] ?? process.env.KIOSK_DATA_DIR ?? path.join(process.cwd(), 'var', 'devhost'));
 const distDir = path.resolve(__dirname, '..');
 
@@ -33,7 +35,15 @@ async function main(): Promise<void> {
   const keyStore = new FileKeyStore(path.join(dataDir, 'keys'), { warn: (message) => logger.log('warn', 'dev_key_store', { message }) });
   let kiosk;
   try {
-    kiosk = await composeKiosk({ dataDir, config: loaded.config, keyStore, host: 'devhost', version: process.env.npm_package_version ?? '0.1.0', logger });
+    kiosk = await composeKiosk({
+      dataDir,
+      config: loaded.config,
+      keyStore,
+      host: 'devhost',
+      version: process.env.npm_package_version ?? '0.1.0',
+      logger,
+      ...(crashAt ? { checkpoint: (point: string) => crashAt === point && process.kill(process.pid, 'SIGKILL') } : {}),
+    });
   } catch (error) {
     const code = error instanceof ComposeError ? error.code : 'KIOSK_START_FAILED';
     console.error(`kiosk: cannot start: ${code}${error instanceof ComposeError && error.detail ? ` (${error.detail})` : ''}`);

@@ -3,9 +3,13 @@
 // with refusal leading to staff (never to a dead end), step timeouts, idle reset and cancel.
 // The machine holds no PII: it sees only the masked card. The session service (Node) runs the
 // effects it returns (ledger entries, starting/stopping the reader, wiping, timers).
-import type { Language, MaskedCard, ProblemCode, Screen, SessionIntent } from '../contract/contract';
+import type { Language, MaskedCard, Notice, PinPrompt, ProblemCode, Screen, SessionIntent } from '../contract/contract';
+import { onActivationEvent, type ActivationEvent, type ActivationEffect } from './activation-steps';
 
 export type SessionOutcome = 'completed' | 'cancelled' | 'timeout' | 'idle_reset' | 'staff_called';
+
+/** Where "try again" goes from the error screen; null when only staff can help. */
+export type RetryTarget = 'id_card' | 'ss_card' | 'pin' | null;
 
 export interface FlowState {
   readonly screen: Screen;
@@ -14,6 +18,16 @@ export interface FlowState {
   readonly card: MaskedCard | null;
   readonly problem: ProblemCode | null;
   readonly staffCalled: boolean;
+  readonly retry: RetryTarget;
+  readonly pin: PinPrompt | null;
+  readonly receiptReference: string | null;
+  readonly notice: Notice | null;
+}
+
+export interface FlowContext {
+  readonly consentTextVersion: string;
+  /** With a social-security card reader, PIN pad and host configured, the flow goes on to activation. */
+  readonly activation: boolean;
 }
 
 export type FlowEvent =
@@ -24,7 +38,8 @@ export type FlowEvent =
   | { readonly type: 'card_removed' }
   | { readonly type: 'step_timeout' }
   | { readonly type: 'idle_timeout' }
-  | { readonly type: 'ledger_failed' };
+  | { readonly type: 'ledger_failed' }
+  | ActivationEvent;
 
 export type RecordedKind = 'session_started' | 'consent_given' | 'consent_refused' | 'staff_called' | 'session_ended';
 
@@ -37,9 +52,10 @@ export type FlowEffect =
   | { readonly type: 'arm_step_timer'; readonly step: StepTimer }
   | { readonly type: 'clear_step_timer' }
   /** Drops every piece of personal data the service holds for this session. */
-  | { readonly type: 'close_session'; readonly outcome: SessionOutcome };
+  | { readonly type: 'close_session'; readonly outcome: SessionOutcome }
+  | ActivationEffect;
 
-export type StepTimer = 'insert_card' | 'remove_card' | 'done';
+export type StepTimer = 'insert_card' | 'remove_card' | 'done' | 'insert_ss_card' | 'take_ss_card';
 
 export interface Transition {
   readonly state: FlowState;
@@ -53,6 +69,10 @@ export const initialFlowState: FlowState = {
   card: null,
   problem: null,
   staffCalled: false,
+  retry: null,
+  pin: null,
+  receiptReference: null,
+  notice: null,
 };
 
 const ALTERNATIVE = 'staff_verification';
@@ -61,27 +81,32 @@ function stay(state: FlowState): Transition {
   return { state, effects: [] };
 }
 
-function end(state: FlowState, outcome: SessionOutcome, extra: FlowEffect[] = []): Transition {
-  const effects: FlowEffect[] = [...extra, { type: 'stop_card_read' }, { type: 'clear_step_timer' }];
+export function end(state: FlowState, outcome: SessionOutcome, extra: FlowEffect[] = []): Transition {
+  const effects: FlowEffect[] = [...extra, { type: 'stop_card_read' }, { type: 'clear_step_timer' }, { type: 'release_ss_card' }];
   if (state.sessionActive) {
     effects.push({ type: 'record', kind: 'session_ended', body: { outcome } }, { type: 'close_session', outcome });
   }
   return { state: initialFlowState, effects };
 }
 
+/** Screens where the kiosk is talking to the card or the bank: nobody may cut that short. */
+const BUSY_SCREENS: ReadonlySet<Screen> = new Set(['activating', 'printing']);
+
 /** The whole flow: one pure function from (state, event) to (state, effects). */
-export function transition(state: FlowState, event: FlowEvent, consentTextVersion: string): Transition {
+export function transition(state: FlowState, event: FlowEvent, context: FlowContext): Transition {
+  const consentTextVersion = context.consentTextVersion;
   switch (event.type) {
     case 'idle_timeout':
+      if (BUSY_SCREENS.has(state.screen)) return stay(state);
       return state.screen === 'attract' ? stay(state) : end(state, 'idle_reset');
     case 'ledger_failed':
       // Without a ledger nothing may proceed; staff are fetched and the person is told why.
       return {
-        state: { ...state, screen: 'card_error', problem: 'ledger_unavailable', staffCalled: true },
+        state: { ...state, screen: 'card_error', problem: 'ledger_unavailable', staffCalled: true, retry: null },
         effects: [{ type: 'stop_card_read' }, { type: 'clear_step_timer' }],
       };
     case 'intent':
-      return onIntent(state, event.intent, consentTextVersion);
+      return onIntent(state, event.intent, context);
     case 'card_present':
       return state.screen === 'insert_card' ? stay({ ...state, screen: 'reading_card' }) : stay(state);
     case 'card_read':
@@ -93,33 +118,51 @@ export function transition(state: FlowState, event: FlowEvent, consentTextVersio
     case 'card_failed':
       if (state.screen !== 'insert_card' && state.screen !== 'reading_card') return stay(state);
       return {
-        state: { ...state, screen: 'card_error', problem: event.problem },
+        state: { ...state, screen: 'card_error', problem: event.problem, retry: 'id_card' },
         effects: [{ type: 'clear_step_timer' }],
       };
     case 'card_removed':
       if (state.screen !== 'remove_card') return stay(state);
-      return toDone(state);
+      return context.activation ? toInsertSsCard(state) : toDone(state);
     case 'step_timeout':
       switch (state.screen) {
         case 'insert_card':
           return {
-            state: { ...state, screen: 'card_error', problem: 'took_too_long' },
+            state: { ...state, screen: 'card_error', problem: 'took_too_long', retry: 'id_card' },
             effects: [{ type: 'stop_card_read' }],
           };
         // A reader that cannot tell us the card left must not keep the person waiting forever.
         case 'remove_card':
+          return context.activation ? toInsertSsCard(state) : toDone(state);
+        case 'insert_ss_card':
+          return {
+            state: { ...state, screen: 'card_error', problem: 'took_too_long', retry: 'ss_card' },
+            effects: [{ type: 'stop_ss_card' }],
+          };
+        case 'take_ss_card':
           return toDone(state);
         case 'done':
           return { state: initialFlowState, effects: [] };
         default:
           return stay(state);
       }
+    case 'ss_card_removed':
+      return state.screen === 'take_ss_card' ? toDone(state) : stay(state);
+    default:
+      return onActivationEvent(state, event);
   }
 }
 
-function toDone(state: FlowState): Transition {
+export function toInsertSsCard(state: FlowState): Transition {
   return {
-    state: { ...initialFlowState, screen: 'done', language: state.language },
+    state: { ...state, screen: 'insert_ss_card', problem: null, retry: null },
+    effects: [{ type: 'clear_step_timer' }, { type: 'start_ss_card_read' }, { type: 'arm_step_timer', step: 'insert_ss_card' }],
+  };
+}
+
+export function toDone(state: FlowState): Transition {
+  return {
+    state: { ...initialFlowState, screen: 'done', language: state.language, receiptReference: state.receiptReference, notice: state.notice },
     effects: [
       { type: 'clear_step_timer' },
       { type: 'record', kind: 'session_ended', body: { outcome: 'completed' } },
@@ -129,11 +172,13 @@ function toDone(state: FlowState): Transition {
   };
 }
 
-function onIntent(state: FlowState, intent: SessionIntent, consentTextVersion: string): Transition {
+function onIntent(state: FlowState, intent: SessionIntent, context: FlowContext): Transition {
+  const consentTextVersion = context.consentTextVersion;
   switch (intent.type) {
     case 'still_here':
       return stay(state);
     case 'cancel':
+      if (BUSY_SCREENS.has(state.screen)) return stay(state);
       return state.screen === 'attract' ? stay(state) : end(state, 'cancelled');
     case 'call_staff':
       if (state.staffCalled || !state.sessionActive) {
@@ -151,7 +196,7 @@ function onIntent(state: FlowState, intent: SessionIntent, consentTextVersion: s
         effects: [
           { type: 'clear_step_timer' },
           { type: 'open_session' },
-          { type: 'record', kind: 'session_started', body: { flow: 'id_check' } },
+          { type: 'record', kind: 'session_started', body: { flow: context.activation ? 'card_activation' : 'id_check' } },
         ],
       };
     case 'choose_language':
@@ -181,9 +226,16 @@ function onIntent(state: FlowState, intent: SessionIntent, consentTextVersion: s
       };
     }
     case 'retry':
-      if (state.screen !== 'card_error' || state.problem === 'ledger_unavailable') return stay(state);
+      if (state.screen !== 'card_error' || state.problem === 'ledger_unavailable' || state.retry === null) return stay(state);
+      if (state.retry === 'ss_card') return toInsertSsCard(state);
+      if (state.retry === 'pin') {
+        return {
+          state: { ...state, screen: 'pin_entry', problem: null, retry: null, pin: { purpose: 'current', digitsEntered: 0, length: 6, triesLeft: state.pin?.triesLeft ?? null } },
+          effects: [{ type: 'prompt_pin', purpose: 'current' }],
+        };
+      }
       return {
-        state: { ...state, screen: 'insert_card', problem: null, card: null },
+        state: { ...state, screen: 'insert_card', problem: null, card: null, retry: null },
         effects: [{ type: 'stop_card_read' }, { type: 'start_card_read' }, { type: 'arm_step_timer', step: 'insert_card' }],
       };
     case 'confirm_card':

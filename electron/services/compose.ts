@@ -18,6 +18,8 @@ import { createContractHandler, type ContractHandler, type KioskServices } from 
 import type { Logger } from './logger';
 import { SessionService, type SessionLedger } from './session-service';
 import { startSimulatedIdReader, type SimulatorControl } from './simulated-devices';
+import { startActivationDevices } from './activation-devices';
+import { recoverPendingActivations } from './activation-recovery';
 
 export interface ComposeOptions {
   readonly dataDir: string;
@@ -27,6 +29,11 @@ export interface ComposeOptions {
   readonly version: string;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /**
+   * Test seam for the crash-consistency suite: the dev host passes one that kills the process at
+   * the named step (KIOSK_TEST_CRASH_AT). Electron never passes one.
+   */
+  readonly checkpoint?: (point: string) => void;
 }
 
 export interface ComposedKiosk {
@@ -96,11 +103,41 @@ export async function composeKiosk(options: ComposeOptions): Promise<ComposedKio
 
   // The ledger's schema checks every body; the session's effects only produce valid kinds.
   const sessionLedger: SessionLedger = {
-    append: (entry) => ledger.append(entry as unknown as LedgerEntryInput),
+    append: (entry) => {
+      const appended = ledger.append(entry as unknown as LedgerEntryInput);
+      if (appended.ok) options.checkpoint?.(`after:${entry.kind}`);
+      return appended;
+    },
     idNumberKey: (idNumber) => ledger.idNumberKey(idNumber),
   };
-  const session = new SessionService({ reader, ledger: sessionLedger, photoDecoder, clock, logger, timings: config.timings });
+
+  const activation = await startActivationDevices(config.activation, config.kioskId, config.branchName, clock);
+  if (activation) {
+    closers.push(() => activation.close());
+    // An activation a crash left unanswered is finished before anyone new is served.
+    const recovery = await recoverPendingActivations(ledger, activation.devices.host, logger);
+    if (recovery.unresolved > 0) logger.log('error', 'activation_unresolved_staff_needed', { count: recovery.unresolved });
+  }
+
+  const session = new SessionService({
+    reader,
+    ledger: sessionLedger,
+    photoDecoder,
+    clock,
+    logger,
+    timings: config.timings,
+    ...(activation ? { activation: activation.devices } : {}),
+    ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+  });
   closers.push(() => session.shutdown());
+  if (activation && simulator) {
+    const idCardControl = simulator;
+    simulator = {
+      async handle(action) {
+        return (await activation.handle(action)) ?? idCardControl.handle(action);
+      },
+    };
+  }
 
   const simulated = readerConfig.kind === 'simulated';
   if (readerConfig.kind === 'simulated' && readerConfig.autoPlaceAfterMs !== null && simulator) {

@@ -22,22 +22,40 @@ const PhotoDecoderConfig = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('vendor-wlt'), libraryPath: z.string().min(1) }),
 ]);
 
+const ActivationConfig = z.discriminatedUnion('kind', [
+  /** Social-security card reader, PIN pad and printer simulated on ptys; the bank host simulated on loopback unless a URL is given. */
+  z.strictObject({ kind: z.literal('simulated'), bankHostUrl: z.string().url().optional() }),
+  z.strictObject({
+    kind: z.literal('devices'),
+    sscardReader: z.strictObject({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), cpuCardCm: z.number().int().min(0).max(255).optional() }),
+    pinPad: z.strictObject({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600), algorithm: z.enum(['tdes', 'sm4']).default('tdes') }),
+    printer: z.strictObject({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600) }),
+    bankHost: z.strictObject({ url: z.string().url(), timeoutMs: z.number().int().positive().default(10_000) }),
+  }),
+  /** ID check only: no activation devices at this counter. */
+  z.strictObject({ kind: z.literal('none') }),
+]);
+
 export const KioskConfig = z.strictObject({
   kioskId: z.string().min(1).max(64).default('DEV-KIOSK-01'),
   branchName: z.string().max(64).default('测试网点'),
   idCardReader: IdCardReaderConfig.default({ kind: 'simulated', card: 'resident', autoPlaceAfterMs: 2500 }),
   photoDecoder: PhotoDecoderConfig.default({ kind: 'none' }),
+  activation: ActivationConfig.default({ kind: 'simulated' }),
   timings: z
     .strictObject({
       idleResetMs: z.number().int().positive().optional(),
       insertCardMs: z.number().int().positive().optional(),
       removeCardMs: z.number().int().positive().optional(),
       doneDisplayMs: z.number().int().positive().optional(),
+      insertSsCardMs: z.number().int().positive().optional(),
+      takeSsCardMs: z.number().int().positive().optional(),
     })
     .default({}),
 });
 export type KioskConfig = z.infer<typeof KioskConfig>;
 export type IdCardReaderConfig = z.infer<typeof IdCardReaderConfig>;
+export type ActivationConfig = z.infer<typeof ActivationConfig>;
 
 export type ConfigResult = { ok: true; config: KioskConfig; source: string } | { ok: false; error: { code: 'CONFIG_INVALID' | 'CONFIG_UNREADABLE'; detail: string } };
 

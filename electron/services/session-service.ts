@@ -10,6 +10,8 @@ import { consentTexts } from '../contract/consent-text';
 import { initialFlowState, transition, type FlowEffect, type FlowEvent, type FlowState, type StepTimer } from '../flow/session-machine';
 import { maskIdNumber, maskName } from '../flow/masking';
 import type { Logger } from './logger';
+import { ActivationRunner, type ActivationDevices } from './activation-runner';
+import type { ActivationEffect } from '../flow/activation-steps';
 
 /** The part of the ledger the session needs. */
 export interface SessionLedger {
@@ -22,6 +24,8 @@ export interface FlowTimings {
   readonly insertCardMs: number;
   readonly removeCardMs: number;
   readonly doneDisplayMs: number;
+  readonly insertSsCardMs: number;
+  readonly takeSsCardMs: number;
 }
 
 export const defaultFlowTimings: FlowTimings = {
@@ -29,6 +33,8 @@ export const defaultFlowTimings: FlowTimings = {
   insertCardMs: 120_000,
   removeCardMs: 30_000,
   doneDisplayMs: 8_000,
+  insertSsCardMs: 120_000,
+  takeSsCardMs: 60_000,
 };
 
 export interface SessionServiceOptions {
@@ -38,6 +44,10 @@ export interface SessionServiceOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly timings?: Partial<FlowTimings>;
+  /** With these the flow goes on from the ID card to activating the social-security card. */
+  readonly activation?: ActivationDevices;
+  /** Test seam for the crash-consistency suite (see compose.ts); a no-op in production. */
+  readonly checkpoint?: (point: string) => void;
 }
 
 interface OpenSession {
@@ -57,11 +67,31 @@ export class SessionService {
   private readonly listeners = new Set<(view: SessionView) => void>();
   private readonly timings: FlowTimings;
   private readonly consentVersion: string;
+  private readonly activation: ActivationRunner | null;
 
   constructor(private readonly options: SessionServiceOptions) {
     this.timings = { ...defaultFlowTimings, ...options.timings };
     this.lastActivityAt = options.clock.now();
     this.consentVersion = consentTexts[this.state.language].version;
+    this.activation = options.activation
+      ? new ActivationRunner(
+          options.activation,
+          {
+            dispatch: (event) => {
+              this.touch();
+              this.dispatch(event);
+            },
+            record: (kind, body) => this.record(kind, body),
+            idNumber: () => this.session?.card?.text.idNumber ?? null,
+            maskedIdNumber: () => this.state.card?.maskedIdNumber ?? '',
+            maskedName: () => this.state.card?.maskedName ?? '',
+            keyedHash: (value) => options.ledger.idNumberKey(value),
+            checkpoint: (point) => options.checkpoint?.(point),
+          },
+          options.clock,
+          options.logger,
+        )
+      : null;
   }
 
   view(): SessionView {
@@ -75,6 +105,10 @@ export class SessionService {
       staffCalled: this.state.staffCalled,
       consentTextVersion: consentTexts[this.state.language].version,
       idleResetInMs: idle,
+      pin: this.state.pin,
+      receiptReference: this.state.receiptReference,
+      notice: this.state.notice,
+      canRetry: this.state.screen === 'card_error' && this.state.retry !== null && this.state.problem !== 'ledger_unavailable',
     };
   }
 
@@ -106,7 +140,7 @@ export class SessionService {
 
   private dispatch(event: FlowEvent): void {
     const before = this.state;
-    const { state, effects } = transition(this.state, event, this.consentVersion);
+    const { state, effects } = transition(this.state, event, { consentTextVersion: this.consentVersion, activation: this.activation !== null });
     this.state = state;
     for (const effect of effects) {
       if (!this.run(effect)) break;
@@ -142,7 +176,14 @@ export class SessionService {
       case 'close_session':
         this.wipe();
         return true;
+      default:
+        this.runActivation(effect);
+        return true;
     }
+  }
+
+  private runActivation(effect: ActivationEffect): void {
+    this.activation?.run(effect);
   }
 
   private recordBody(effect: Extract<FlowEffect, { type: 'record' }>): Record<string, unknown> {
@@ -253,7 +294,13 @@ export class SessionService {
 
   private armStepTimer(step: StepTimer): void {
     this.cancelStepTimer?.();
-    const ms = step === 'insert_card' ? this.timings.insertCardMs : step === 'remove_card' ? this.timings.removeCardMs : this.timings.doneDisplayMs;
+    const ms = {
+      insert_card: this.timings.insertCardMs,
+      remove_card: this.timings.removeCardMs,
+      done: this.timings.doneDisplayMs,
+      insert_ss_card: this.timings.insertSsCardMs,
+      take_ss_card: this.timings.takeSsCardMs,
+    }[step];
     this.cancelStepTimer = this.options.clock.setTimer(ms, () => {
       this.cancelStepTimer = null;
       this.dispatch({ type: 'step_timeout' });

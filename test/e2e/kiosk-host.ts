@@ -16,19 +16,35 @@ export interface KioskHost {
   readonly dataDir: string;
   control(action: Record<string, unknown>): Promise<{ ok: boolean; detail?: string }>;
   ledgerEntries(): Array<{ seq: number; kind: string; body: Record<string, unknown>; sessionId: string }>;
+  /** Everything the dev host wrote to stdout and stderr so far. */
+  logs(): string;
+  /** Resolves with the signal that ended the process (e.g. SIGKILL), or null after a clean exit. */
+  readonly exited: Promise<NodeJS.Signals | null>;
   stop(): Promise<void>;
 }
 
-export async function startKioskHost(config: Record<string, unknown> = {}): Promise<KioskHost> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-e2e-'));
+export interface KioskHostOptions {
+  /** Reuse a data folder (a restart); it is then left in place on stop. */
+  readonly dataDir?: string;
+  readonly env?: Record<string, string>;
+}
+
+export async function startKioskHost(config: Record<string, unknown> = {}, options: KioskHostOptions = {}): Promise<KioskHost> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'kiosk-e2e-'));
   const configPath = path.join(dataDir, 'kiosk.config.json');
   writeFileSync(configPath, JSON.stringify({ kioskId: 'E2E-KIOSK', idCardReader: { kind: 'simulated', autoPlaceAfterMs: null }, ...config }));
   const child: ChildProcess = spawn(process.execPath, ['dist/devhost/devhost.cjs', '--data-dir', dataDir], {
-    env: { ...process.env, KIOSK_CONFIG: configPath },
+    env: { ...process.env, KIOSK_CONFIG: configPath, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   const stderr: string[] = [];
-  child.stderr!.on('data', (chunk) => stderr.push(String(chunk)));
+  const output: string[] = [];
+  child.stderr!.on('data', (chunk) => {
+    stderr.push(String(chunk));
+    output.push(String(chunk));
+  });
+  child.stdout!.on('data', (chunk) => output.push(String(chunk)));
   const ready = await new Promise<{ url: string; launchUrl: string; token: string; ledger: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`dev host did not start: ${stderr.join('')}`)), 20_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -62,6 +78,8 @@ export async function startKioskHost(config: Record<string, unknown> = {}): Prom
         db.close();
       }
     },
+    logs: () => output.join(''),
+    exited,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -69,7 +87,7 @@ export async function startKioskHost(config: Record<string, unknown> = {}): Prom
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

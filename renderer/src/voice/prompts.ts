@@ -21,6 +21,17 @@ export function voicePrompts(language: Language): Record<string, string> {
     alternative: say('alternativeTitle', 'alternativeBody'),
     remove_card: say('removeTitle'),
     done: say('doneTitle', 'doneHint'),
+    insert_ss_card: say('insertSsTitle', 'insertSsHint'),
+    reading_ss_card: say('readingSsTitle'),
+    'pin_entry.current': say('pinTitle.current', 'pinHint'),
+    'pin_entry.current.pin_wrong': say('problem.pin_wrong', 'pinTitle.current'),
+    'pin_entry.new': say('pinTitle.new', 'pinHint'),
+    'pin_entry.new.pin_confirm_mismatch': say('problem.pin_confirm_mismatch', 'pinTitle.new'),
+    'pin_entry.confirm': say('pinTitle.confirm'),
+    activating: say('activatingTitle'),
+    printing: say('printingTitle'),
+    take_ss_card: say('takeSsTitle'),
+    'take_ss_card.receipt_not_printed': say('takeSsTitle', 'notice.receipt_not_printed'),
   };
   for (const key of Object.keys(t.catalogue(language)) as MessageKey[]) {
     if (key.startsWith('problem.')) prompts[`card_error.${key.slice('problem.'.length)}`] = say('errorTitle', key);
@@ -33,6 +44,11 @@ export function voiceKeyFor(view: SessionView): string | null {
   // The attract screen is the idle screen: repeating itself all day would wear on the branch.
   if (view.screen === 'attract') return null;
   if (view.screen === 'card_error') return view.problem ? `card_error.${view.problem}` : null;
+  if (view.screen === 'pin_entry') {
+    const purpose = view.pin?.purpose ?? 'current';
+    return view.problem ? `pin_entry.${purpose}.${view.problem}` : `pin_entry.${purpose}`;
+  }
+  if (view.screen === 'take_ss_card' && view.notice) return `take_ss_card.${view.notice}`;
   return view.screen;
 }
 

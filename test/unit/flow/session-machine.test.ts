@@ -3,13 +3,14 @@ import { initialFlowState, transition, type FlowEvent, type FlowState, type Flow
 import type { MaskedCard } from '../../../electron/contract/contract';
 
 const V = 'v-test';
+const idCheck = { consentTextVersion: V, activation: false };
 const card: MaskedCard = { cardType: 'resident', maskedName: '测**', maskedIdNumber: '1101********002X', idNumberValid: true, validUntil: 'long-term', expired: false, photoDecodable: false };
 
 function run(events: FlowEvent[], from: FlowState = initialFlowState): { state: FlowState; effects: FlowEffect[] } {
   let state = from;
   const effects: FlowEffect[] = [];
   for (const event of events) {
-    const next = transition(state, event, V);
+    const next = transition(state, event, idCheck);
     state = next.state;
     effects.push(...next.effects);
   }
