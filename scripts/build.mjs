@@ -13,6 +13,9 @@ const entries = [
   ['test/bench/idcard.ts', 'dist/bench/idcard.cjs'],
   ['test/bench/start.ts', 'dist/bench/start.cjs'],
   ['test/bench/sscard.ts', 'dist/bench/sscard.cjs'],
+  ['test/bench/ledger.ts', 'dist/bench/ledger.cjs'],
+  // The CLI's verify spreads a large ledger over worker threads; without this bundle it uses one.
+  ['electron/ledger/verify-worker.ts', 'dist/cli/ledger-verify-worker.cjs'],
 ];
 const only = process.argv.includes('--node-only');
 await Promise.all(

@@ -2,6 +2,7 @@
 // own module; this file only dispatches.
 import { runIdcardCommand, processOutput } from './idcard-command';
 import { runSscardCommand } from './sscard-command';
+import { runLedgerCommand } from './ledger-command';
 
 /** For the commands that write whole chunks; a chunk always ends its line. */
 const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
@@ -13,6 +14,7 @@ const processStreams = {
 const AREAS: Record<string, (args: string[]) => Promise<number>> = {
   idcard: (args) => runIdcardCommand(args, processOutput),
   sscard: (args) => runSscardCommand(args, processStreams),
+  ledger: (args) => runLedgerCommand(args, processStreams),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -17,6 +17,16 @@ export type LedgerErrorCode =
   | 'LEDGER_SCHEMA_TOO_NEW'
   /** The key store could not give the ledger its key. */
   | 'LEDGER_KEY_UNAVAILABLE'
+  /**
+   * The start-up check found the ledger damaged (a broken chain, a bad signature or checkpoint, lost
+   * entries, or a signing key that is not this kiosk's). Nothing was written to the file; a
+   * technician must run `kioskctl ledger verify` and restore it. `break` says where and why.
+   */
+  | 'LEDGER_DAMAGED'
+  /** The caller's role may not do this (a data-subject export needs a supervisor). */
+  | 'LEDGER_ACCESS_DENIED'
+  /** No such entry, or (for a proof) the entry is not yet covered by a checkpoint. */
+  | 'LEDGER_NOT_FOUND'
   /** The ledger was used after close(). */
   | 'LEDGER_CLOSED'
   /** Any other I/O or SQLite failure (including a lock held too long by another process). */
@@ -25,6 +35,8 @@ export type LedgerErrorCode =
 export interface LedgerError extends CodedError<LedgerErrorCode> {
   /** SQLite's extended result code, when the failure came from SQLite. */
   readonly sqliteCode?: string;
+  /** For LEDGER_DAMAGED: the first bad entry and why. */
+  readonly break?: { readonly code: string; readonly seq: number; readonly detail: string };
 }
 
 /** Maps anything thrown by better-sqlite3 (or by fs around it) to a LedgerError. */

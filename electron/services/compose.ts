@@ -55,6 +55,8 @@ export class ComposeError extends Error {
   }
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 export function ledgerPath(dataDir: string): string {
   return path.join(dataDir, 'ledger', 'kiosk-ledger.sqlite');
 }
@@ -109,7 +111,23 @@ export async function composeKiosk(options: ComposeOptions): Promise<ComposedKio
       return appended;
     },
     idNumberKey: (idNumber) => ledger.idNumberKey(idNumber),
+    recordPerson: (person) => ledger.recordPerson(person),
   };
+
+  // Personal data is kept only as long as allowed: purged at start and daily, then compacted so
+  // the erased bytes leave the file.
+  const purge = () => {
+    const purged = ledger.purgeExpiredPii(config.retention.piiDays);
+    if (!purged.ok) logger.log('error', 'retention_purge_failed', { code: purged.error.code });
+    // VACUUM rewrites the file: only worth it when something was erased.
+    else if (purged.value.values > 0 && !ledger.compact().ok) logger.log('warn', 'ledger_compact_failed', {});
+  };
+  purge();
+  let cancelPurge = clock.setTimer(DAY_MS, function again() {
+    purge();
+    cancelPurge = clock.setTimer(DAY_MS, again);
+  });
+  closers.push(() => cancelPurge());
 
   const activation = await startActivationDevices(config.activation, config.kioskId, config.branchName, clock);
   if (activation) {

@@ -42,6 +42,8 @@ export const KioskConfig = z.strictObject({
   idCardReader: IdCardReaderConfig.default({ kind: 'simulated', card: 'resident', autoPlaceAfterMs: 2500 }),
   photoDecoder: PhotoDecoderConfig.default({ kind: 'none' }),
   activation: ActivationConfig.default({ kind: 'simulated' }),
+  /** How long personal data (name, ID number) stays readable in the ledger; outcomes stay. */
+  retention: z.strictObject({ piiDays: z.number().int().min(1).max(3650).default(180) }).default({ piiDays: 180 }),
   timings: z
     .strictObject({
       idleResetMs: z.number().int().positive().optional(),

@@ -17,6 +17,8 @@ import type { ActivationEffect } from '../flow/activation-steps';
 export interface SessionLedger {
   append(entry: { sessionId: string; kind: string; body: Record<string, unknown> }): Result<unknown, { code: string }>;
   idNumberKey(idNumber: string): string;
+  /** Keeps who the person is, encrypted and erasable (retention), for staff look-ups and data-subject export. */
+  recordPerson?(person: { sessionId: string; idNumber: string; name: string }): Result<unknown, { code: string }>;
 }
 
 export interface FlowTimings {
@@ -262,6 +264,16 @@ export class SessionService {
       zero(read);
       this.dispatch({ type: 'card_failed', problem });
       return;
+    }
+    if (this.options.ledger.recordPerson) {
+      // Name and number only: the address is not needed for anything the kiosk does, so it is not kept.
+      const person = this.options.ledger.recordPerson({ sessionId: session.id, idNumber: text.idNumber, name: text.name });
+      if (!person.ok) {
+        this.options.logger.log('error', 'ledger_append_failed', { code: person.error.code, kind: 'person_identified' });
+        zero(read);
+        this.dispatch({ type: 'ledger_failed' });
+        return;
+      }
     }
     session.card = read;
     const card: MaskedCard = {

@@ -83,7 +83,7 @@ test('activation: card of the same person, PIN changed on the pad, host activate
   await shot(page, 'activation-05-done');
 
   expect(ledgerKinds()).toEqual([
-    'session_started', 'consent_given', 'id_card_read', 'sscard_read', 'pin_change', 'activation_requested', 'activation_result', 'receipt_printed', 'session_ended',
+    'session_started', 'consent_given', 'id_card_read', 'person_identified', 'sscard_read', 'pin_change', 'activation_requested', 'activation_result', 'receipt_printed', 'session_ended',
   ]);
   const result = host.ledgerEntries().find((e) => e.kind === 'activation_result')!;
   expect(result.body).toMatchObject({ status: 'activated', receiptReference: reference, recovered: false });

@@ -37,8 +37,10 @@ async function throughConsent(page: Page, accept: boolean, prefix: string): Prom
   // The consent is read aloud as it appears: the renderer asks for it and the host serves real audio.
   const voice = await consentVoice;
   expect(voice.status()).toBe(200);
-  expect(voice.headers()['content-type']).toBe('audio/wav');
-  expect((await voice.body()).length).toBeGreaterThan(100_000);
+  // The page's own response body may be gone once the audio element has it: fetch the file again.
+  const audio = await page.request.get(voice.url());
+  expect(audio.headers()['content-type']).toBe('audio/wav');
+  expect((await audio.body()).length).toBeGreaterThan(100_000);
   await expect(page.getByTestId('consent-text')).toContainText('人工核验');
   await shot(page, `${prefix}-03-consent`);
   await page.getByTestId(accept ? 'consent-accept' : 'consent-refuse').click();
@@ -72,7 +74,11 @@ test('attract → consent → simulated card → masked data → done, recorded 
   await shot(page, 'happy-08-done');
 
   const entries = host.ledgerEntries();
-  expect(entries.map((e) => e.kind)).toEqual(['session_started', 'consent_given', 'id_card_read', 'session_ended']);
+  expect(entries.map((e) => e.kind)).toEqual(['session_started', 'consent_given', 'id_card_read', 'person_identified', 'session_ended']);
+  // Who the person is, is kept encrypted outside the chain; the entry holds commitments only.
+  const person = entries.find((e) => e.kind === 'person_identified')!;
+  expect(Object.keys(person.body.sealed as object).sort()).toEqual(['idNumber', 'name']);
+  expect(JSON.stringify(person.body)).toMatch(/^[^\u4e00-\u9fff]*$/);
   const read = entries.find((e) => e.kind === 'id_card_read')!;
   expect(read.body).toMatchObject({ cardType: 'resident', idNumberValid: true, outcome: 'ok' });
   expect(read.body.idNumberKey).toMatch(/^[0-9a-f]{64}$/);

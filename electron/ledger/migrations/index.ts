@@ -6,6 +6,8 @@ import { err, ok, type Result } from '../../../native/common/result';
 import { toLedgerError, type LedgerError } from '../ledger-errors';
 import { updateToSchemaVersion1 } from './0001-create-entries';
 import { updateToSchemaVersion2 } from './0002-create-id-number-keys';
+import { updateToSchemaVersion3 } from './0003-add-signatures-and-checkpoints';
+import { updateToSchemaVersion4 } from './0004-add-pii-vault';
 
 export interface Migration {
   readonly version: number;
@@ -16,6 +18,8 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '0001-create-entries', up: updateToSchemaVersion1 },
   { version: 2, name: '0002-create-id-number-keys', up: updateToSchemaVersion2 },
+  { version: 3, name: '0003-add-signatures-and-checkpoints', up: updateToSchemaVersion3 },
+  { version: 4, name: '0004-add-pii-vault', up: updateToSchemaVersion4 },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -39,6 +39,8 @@ describe('a full disk', () => {
 
     // The failed append was rolled back whole, and the connection is still usable.
     expect(ledger.append(cardRead(ledger, stored))).toMatchObject({ ok: false, error: { code: 'LEDGER_DISK_FULL' } });
+    // Sealing personal data fails the same way, whole: no entry, no sealed values, no data key.
+    expect(ledger.recordPerson({ sessionId: 'full', idNumber: '11010519491231002X', name: '测试甲' })).toMatchObject({ ok: false, error: { code: 'LEDGER_DISK_FULL' } });
     expect(ledger.verifyChain()).toMatchObject({ ok: true, value: { count: stored, head: { seq: stored } } });
     const tail = ledger.tail(1);
     expect(tail.ok && tail.value[0]?.seq).toBe(stored);
@@ -46,12 +48,14 @@ describe('a full disk', () => {
 
     const raw = new Database(path, { readonly: true });
     expect(raw.prepare('SELECT count(*) AS n FROM id_number_keys').get()).toEqual({ n: stored });
+    expect(raw.prepare('SELECT (SELECT count(*) FROM pii_values) + (SELECT count(*) FROM pii_subjects) AS n').get()).toEqual({ n: 0 });
     raw.close();
 
     // Space again (here: a larger cap). The chain continues without a gap.
     const roomier = openTestLedger(path, { keyStore, maxSizeBytes: 1024 * 1024 });
     expect(appendOrThrow(roomier, cardRead(roomier, stored)).seq).toBe(stored + 1);
     expect(roomier.verifyChain()).toMatchObject({ ok: true, value: { count: stored + 1 } });
+    expect(roomier.verify({ signatures: 'all' })).toMatchObject({ ok: true, value: { count: stored + 1, anchor: 'matched' } });
     roomier.close();
   });
 });

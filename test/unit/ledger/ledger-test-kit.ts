@@ -27,8 +27,14 @@ export class MemoryKeyStore implements KeyStore {
 
 export const START = Date.parse('2025-03-01T08:00:00.000Z');
 
+/**
+ * The key store openTestLedger uses unless told otherwise: one per test file, because a ledger file
+ * is signed with one kiosk's key and reopening it with another is (rightly) LEDGER_DAMAGED.
+ */
+export const SHARED_KEY_STORE = new MemoryKeyStore();
+
 export function openTestLedger(path: string, overrides: Partial<OpenLedgerOptions> = {}): Ledger {
-  const opened = openLedger({ path, kioskId: 'kiosk-07', keyStore: new MemoryKeyStore(), clock: new ManualClock(START), ...overrides });
+  const opened = openLedger({ path, kioskId: 'kiosk-07', keyStore: SHARED_KEY_STORE, clock: new ManualClock(START), ...overrides });
   if (!opened.ok) throw new Error(`openLedger failed: ${opened.error.code} ${opened.error.detail ?? ''}`);
   return opened.value;
 }

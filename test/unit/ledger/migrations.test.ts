@@ -32,11 +32,11 @@ describe('ledger migrations', () => {
     try {
       expect(raw.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(tablesOf(raw)).toEqual(['entries', 'id_number_keys']);
+      expect(tablesOf(raw)).toEqual(['checkpoints', 'entries', 'id_number_keys', 'ledger_meta', 'pii_subjects', 'pii_values']);
       const columns = (raw.prepare('PRAGMA table_info(entries)').all() as { name: string; notnull: number }[]).map((c) => `${c.name}${c.notnull ? '' : '?'}`);
       expect(columns).toEqual(['seq?', 'recorded_at', 'kiosk_id', 'session_id', 'kind', 'body', 'prev_hash', 'hash', 'signature?', 'signing_key_id?']);
       const indexes = (raw.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]).map((row) => row.name);
-      expect(indexes).toEqual(['entries_by_session', 'id_number_keys_by_seq']);
+      expect(indexes).toEqual(['checkpoints_by_last_seq', 'entries_by_session', 'id_number_keys_by_seq', 'pii_values_by_subject']);
     } finally {
       raw.close();
     }
@@ -67,7 +67,7 @@ describe('ledger migrations', () => {
       raw.pragma('user_version = 1');
       expect(tablesOf(raw)).toEqual(['entries']);
       expect(runMigrations(raw)).toEqual({ ok: true, value: { from: 1, to: LATEST_SCHEMA_VERSION } });
-      expect(tablesOf(raw)).toEqual(['entries', 'id_number_keys']);
+      expect(tablesOf(raw)).toEqual(['checkpoints', 'entries', 'id_number_keys', 'ledger_meta', 'pii_subjects', 'pii_values']);
     } finally {
       raw.close();
     }
