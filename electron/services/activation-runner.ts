@@ -38,6 +38,9 @@ export interface ActivationSession {
   keyedHash(value: string): string;
   /** Test seam for the crash-consistency suite: may end the process at a named point. */
   checkpoint(point: string): void;
+  /** The ledger sequence number of the entry just recorded. */
+  lastRecordedSeq(): number | null;
+  receiptProof(seq: number): { qrPayload: string; digest: string } | null;
 }
 
 const HOST_ATTEMPTS = 3;
@@ -50,6 +53,8 @@ export class ActivationRunner {
   private cardInserted = false;
   private receiptReference: string | null = null;
   private hostReference: string | null = null;
+  /** The ledger entry of the activation result, which the receipt proves. */
+  private resultSeq: number | null = null;
 
   constructor(
     private readonly devices: ActivationDevices,
@@ -221,6 +226,7 @@ export class ActivationRunner {
           recovered: false,
         });
         if (!recorded) return;
+        this.resultSeq = this.session.lastRecordedSeq();
         this.session.checkpoint('activation_result');
         this.session.dispatch({ type: 'activation_done', receiptReference: this.receiptReference });
         return;
@@ -240,6 +246,8 @@ export class ActivationRunner {
 
   private async printReceipt(): Promise<void> {
     const reference = this.receiptReference ?? formatReferenceCode(randomBytes(5));
+    // Anyone holding the receipt can check, without the kiosk, that the activation is in its ledger.
+    const proof = this.resultSeq !== null ? this.session.receiptProof(this.resultSeq) : null;
     const result = await this.devices.printer.print({
       title: '社会保障卡启用回执',
       action: '社会保障卡已启用',
@@ -251,7 +259,8 @@ export class ActivationRunner {
       recorded: ['身份证核验结果', '社保卡启用结果', '办理时间与网点'],
       reference,
       ...(this.hostReference ? { hostReference: this.hostReference } : {}),
-      qrPayload: `kiosk-receipt:${this.devices.kioskId}:${reference}`,
+      qrPayload: proof?.qrPayload ?? `kiosk-receipt:${this.devices.kioskId}:${reference}`,
+      ...(proof && this.resultSeq !== null ? { notes: [`记录 #${this.resultSeq} 校验 ${proof.digest}`] } : {}),
     });
     if (!this.session.record('receipt_printed', result.ok ? { reference, outcome: 'printed' } : { reference, outcome: 'failed', code: result.error.code })) return;
     this.session.dispatch(result.ok ? { type: 'printed' } : { type: 'print_failed' });
@@ -274,6 +283,7 @@ export class ActivationRunner {
       void this.devices.card.eject();
     }
     this.card = null;
+    this.resultSeq = null;
     this.receiptReference = null;
     this.hostReference = null;
     this.dropPins('current', 'new', 'confirm');

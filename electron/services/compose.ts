@@ -13,6 +13,7 @@ import { systemClock } from '../../native/node/system-clock';
 import type { DeviceStatus } from '../contract/contract';
 import type { KeyStore } from '../ledger/key-store';
 import { openLedger, type Ledger, type LedgerEntryInput } from '../ledger/ledger';
+import { proofDigest } from '../ledger/proof';
 import type { KioskConfig } from './config';
 import { createContractHandler, type ContractHandler, type KioskServices } from './contract-handler';
 import type { Logger } from './logger';
@@ -112,6 +113,12 @@ export async function composeKiosk(options: ComposeOptions): Promise<ComposedKio
     },
     idNumberKey: (idNumber) => ledger.idNumberKey(idNumber),
     recordPerson: (person) => ledger.recordPerson(person),
+    receiptProof: (seq) => {
+      // A checkpoint now, so the entry is covered and its proof can go on the receipt at once.
+      if (!ledger.checkpoint().ok) return null;
+      const proof = ledger.prove(seq);
+      return proof.ok ? { qrPayload: JSON.stringify(proof.value), digest: proofDigest(proof.value) } : null;
+    },
   };
 
   // Personal data is kept only as long as allowed: purged at start and daily, then compacted so

@@ -19,6 +19,8 @@ export interface SessionLedger {
   idNumberKey(idNumber: string): string;
   /** Keeps who the person is, encrypted and erasable (retention), for staff look-ups and data-subject export. */
   recordPerson?(person: { sessionId: string; idNumber: string; name: string }): Result<unknown, { code: string }>;
+  /** An inclusion proof of entry `seq` for the receipt's QR code, once a checkpoint covers it. */
+  receiptProof?(seq: number): { qrPayload: string; digest: string } | null;
 }
 
 export interface FlowTimings {
@@ -70,6 +72,7 @@ export class SessionService {
   private readonly timings: FlowTimings;
   private readonly consentVersion: string;
   private readonly activation: ActivationRunner | null;
+  private lastRecordedSeq: number | null = null;
 
   constructor(private readonly options: SessionServiceOptions) {
     this.timings = { ...defaultFlowTimings, ...options.timings };
@@ -84,6 +87,8 @@ export class SessionService {
               this.dispatch(event);
             },
             record: (kind, body) => this.record(kind, body),
+            lastRecordedSeq: () => this.lastRecordedSeq,
+            receiptProof: (seq) => options.ledger.receiptProof?.(seq) ?? null,
             idNumber: () => this.session?.card?.text.idNumber ?? null,
             maskedIdNumber: () => this.state.card?.maskedIdNumber ?? '',
             maskedName: () => this.state.card?.maskedName ?? '',
@@ -200,7 +205,11 @@ export class SessionService {
   private record(kind: string, body: Record<string, unknown>): boolean {
     if (!this.session) return true;
     const result = this.options.ledger.append({ sessionId: this.session.id, kind, body });
-    if (result.ok) return true;
+    if (result.ok) {
+      const seq = (result.value as { seq?: unknown } | null)?.seq;
+      this.lastRecordedSeq = typeof seq === 'number' ? seq : null;
+      return true;
+    }
     this.options.logger.log('error', 'ledger_append_failed', { code: result.error.code, kind });
     // Re-entrancy is safe: ledger_failed only stops the reader and timers.
     queueMicrotask(() => this.dispatch({ type: 'ledger_failed' }));

@@ -1,7 +1,11 @@
 import { test, expect, type Page } from '@playwright/test';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { startKioskHost, type KioskHost } from './kiosk-host';
+import { proofDigest } from '../../electron/ledger/proof';
 
 // PINs are typed on the simulated PIN pad (the citizen's fingers), never on the kiosk. The card
 // is issued with 123456; the new PIN is distinctive so a leak of it cannot be a coincidence.
@@ -92,6 +96,20 @@ test('activation: card of the same person, PIN changed on the pad, host activate
   expect(receipts).toHaveLength(1);
   expect(receipts[0]).toContain(reference);
   expect(receipts[0]).toMatch(/\d{4}\*{8}\d{3}[\dX]/);
+
+  // The receipt names the ledger entry and its proof's digest; anyone can check that proof offline.
+  const [, seq, digest] = receipts[0]!.match(/记录 #(\d+) 校验 ([0-9a-f]{16})/) ?? [];
+  expect(Number(seq)).toBe(host.ledgerEntries().find((e) => e.kind === 'activation_result')!.seq);
+  const proofDir = mkdtempSync(path.join(tmpdir(), 'kiosk-proof-'));
+  try {
+    const proofFile = path.join(proofDir, 'proof.json');
+    const kioskctl = (...args: string[]) => spawnSync(process.execPath, ['bin/kioskctl.cjs', 'ledger', ...args], { encoding: 'utf8' });
+    expect(kioskctl('prove', seq!, '--db', host.ledgerPath, '--out', proofFile).status).toBe(0);
+    expect(proofDigest(JSON.parse(readFileSync(proofFile, 'utf8')))).toBe(digest);
+    expect(kioskctl('check-proof', proofFile).status).toBe(0);
+  } finally {
+    rmSync(proofDir, { recursive: true, force: true });
+  }
 
   // No PIN digit anywhere: not in what crossed the contract, the page, the logs, the receipt or the ledger's bytes.
   const ledgerBytes = [host.ledgerPath, `${host.ledgerPath}-wal`].map((file) => { try { return readFileSync(file).toString('latin1'); } catch { return ''; } }).join('');
