@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium xvfb xauth socat fonts-noto-cjk imagemagick espeak-ng)
+APT_PACKAGES=(chromium xvfb xauth socat fonts-noto-cjk imagemagick espeak-ng ffmpeg libopencv-dev)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -21,7 +21,8 @@ fi
 stamp=node_modules/.kiosk-lock-hash
 want="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: npm ci (install scripts limited to package.json allowScripts)"
-  npm_config_strict_allow_scripts=true npm ci --no-audit --no-fund
+  echo "setup: npm ci (install scripts limited to package.json allowScripts; OpenCV binding compiles against Debian's libopencv-dev, ~8 min)"
+  OPENCV4NODEJS_DISABLE_AUTOBUILD=1 OPENCV_INCLUDE_DIR=/usr/include/opencv4 OPENCV_LIB_DIR="/usr/lib/$(gcc -dumpmachine)" OPENCV_BIN_DIR=/usr/bin \
+    npm_config_strict_allow_scripts=true npm ci --no-audit --no-fund
   echo "$want" > "$stamp"
 fi

@@ -17,7 +17,8 @@ export const Screen = z.enum([
   'card_error',
   'alternative',
   'remove_card',
-  // Social-security card activation (after the ID card is confirmed).
+  // Face verification (after the ID card, with the consent given on the consent screen).
+  'face_check',
   'insert_ss_card',
   'reading_ss_card',
   'pin_entry',
@@ -50,6 +51,18 @@ export const ProblemCode = z.enum([
   'pinpad_unavailable',
   'host_rejected',
   'host_unavailable',
+  // Face step: plain reasons, never a score.
+  'face_too_dark',
+  'face_turned',
+  'face_several_faces',
+  'face_too_slow',
+  'face_not_followed',
+  'face_not_live',
+  'face_cannot_decide',
+  'face_no_match',
+  'face_uncertain',
+  'face_photo_unavailable',
+  'camera_unavailable',
 ]);
 export type ProblemCode = z.infer<typeof ProblemCode>;
 
@@ -78,6 +91,20 @@ export const PinPrompt = z.strictObject({
 });
 export type PinPrompt = z.infer<typeof PinPrompt>;
 
+export const FaceChallenge = z.enum(['turn_left', 'turn_right', 'blink', 'nod']);
+export type FaceChallenge = z.infer<typeof FaceChallenge>;
+
+/** Where the face step is. Challenges are named in the person's own terms (their left, not the image's). */
+export const FaceProgress = z.strictObject({
+  phase: z.enum(['positioning', 'challenge', 'matching']),
+  challenge: FaceChallenge.nullable(),
+  step: z.number().int().min(0).max(8),
+  steps: z.number().int().min(0).max(8),
+  /** A short hint while positioning: what to change (closer, more light, look ahead). */
+  hint: z.enum(['none', 'come_closer', 'more_light', 'look_ahead', 'one_person']),
+});
+export type FaceProgress = z.infer<typeof FaceProgress>;
+
 /** Something the person should know that does not stop the flow (the receipt did not print). */
 export const Notice = z.enum(['receipt_not_printed']);
 export type Notice = z.infer<typeof Notice>;
@@ -100,6 +127,7 @@ export const SessionView = z.strictObject({
   notice: Notice.nullable(),
   /** Whether "try again" can help with the current problem (otherwise only staff can). */
   canRetry: z.boolean(),
+  face: FaceProgress.nullable(),
 });
 export type SessionView = z.infer<typeof SessionView>;
 
@@ -140,9 +168,14 @@ export const calls = {
 } as const;
 
 /** Events: main → renderer, pushed. */
+/** A downscaled camera preview for the face oval: a small JPEG, never a full frame, never stored. */
+export const FacePreview = z.strictObject({ jpegBase64: z.string().max(120_000), width: z.number().int().max(640), height: z.number().int().max(480) });
+export type FacePreview = z.infer<typeof FacePreview>;
+
 export const events = {
   'session:changed': SessionView,
   'devices:changed': DeviceStatus,
+  'face:preview': FacePreview,
 } as const;
 
 export type CallChannel = keyof typeof calls;

@@ -3,13 +3,14 @@
 // with refusal leading to staff (never to a dead end), step timeouts, idle reset and cancel.
 // The machine holds no PII: it sees only the masked card. The session service (Node) runs the
 // effects it returns (ledger entries, starting/stopping the reader, wiping, timers).
-import type { Language, MaskedCard, Notice, PinPrompt, ProblemCode, Screen, SessionIntent } from '../contract/contract';
+import type { FaceProgress, Language, MaskedCard, Notice, PinPrompt, ProblemCode, Screen, SessionIntent } from '../contract/contract';
 import { onActivationEvent, type ActivationEvent, type ActivationEffect } from './activation-steps';
+import { onFaceEvent, startFaceCheck, type FaceEffect, type FaceEvent } from './face-steps';
 
 export type SessionOutcome = 'completed' | 'cancelled' | 'timeout' | 'idle_reset' | 'staff_called';
 
 /** Where "try again" goes from the error screen; null when only staff can help. */
-export type RetryTarget = 'id_card' | 'ss_card' | 'pin' | null;
+export type RetryTarget = 'id_card' | 'ss_card' | 'pin' | 'face' | null;
 
 export interface FlowState {
   readonly screen: Screen;
@@ -22,12 +23,16 @@ export interface FlowState {
   readonly pin: PinPrompt | null;
   readonly receiptReference: string | null;
   readonly notice: Notice | null;
+  readonly face: FaceProgress | null;
+  readonly faceAttempts: number;
 }
 
 export interface FlowContext {
   readonly consentTextVersion: string;
   /** With a social-security card reader, PIN pad and host configured, the flow goes on to activation. */
   readonly activation: boolean;
+  /** With a camera and verified face models, the holder is checked by face after the ID card. */
+  readonly face?: boolean;
 }
 
 export type FlowEvent =
@@ -39,7 +44,8 @@ export type FlowEvent =
   | { readonly type: 'step_timeout' }
   | { readonly type: 'idle_timeout' }
   | { readonly type: 'ledger_failed' }
-  | ActivationEvent;
+  | ActivationEvent
+  | FaceEvent;
 
 export type RecordedKind = 'session_started' | 'consent_given' | 'consent_refused' | 'staff_called' | 'session_ended';
 
@@ -53,7 +59,8 @@ export type FlowEffect =
   | { readonly type: 'clear_step_timer' }
   /** Drops every piece of personal data the service holds for this session. */
   | { readonly type: 'close_session'; readonly outcome: SessionOutcome }
-  | ActivationEffect;
+  | ActivationEffect
+  | FaceEffect;
 
 export type StepTimer = 'insert_card' | 'remove_card' | 'done' | 'insert_ss_card' | 'take_ss_card';
 
@@ -73,6 +80,8 @@ export const initialFlowState: FlowState = {
   pin: null,
   receiptReference: null,
   notice: null,
+  face: null,
+  faceAttempts: 0,
 };
 
 const ALTERNATIVE = 'staff_verification';
@@ -82,7 +91,7 @@ function stay(state: FlowState): Transition {
 }
 
 export function end(state: FlowState, outcome: SessionOutcome, extra: FlowEffect[] = []): Transition {
-  const effects: FlowEffect[] = [...extra, { type: 'stop_card_read' }, { type: 'clear_step_timer' }, { type: 'release_ss_card' }];
+  const effects: FlowEffect[] = [...extra, { type: 'stop_card_read' }, { type: 'clear_step_timer' }, { type: 'stop_face_check' }, { type: 'release_ss_card' }];
   if (state.sessionActive) {
     effects.push({ type: 'record', kind: 'session_ended', body: { outcome } }, { type: 'close_session', outcome });
   }
@@ -123,7 +132,7 @@ export function transition(state: FlowState, event: FlowEvent, context: FlowCont
       };
     case 'card_removed':
       if (state.screen !== 'remove_card') return stay(state);
-      return context.activation ? toInsertSsCard(state) : toDone(state);
+      return afterIdCard(state, context);
     case 'step_timeout':
       switch (state.screen) {
         case 'insert_card':
@@ -133,7 +142,7 @@ export function transition(state: FlowState, event: FlowEvent, context: FlowCont
           };
         // A reader that cannot tell us the card left must not keep the person waiting forever.
         case 'remove_card':
-          return context.activation ? toInsertSsCard(state) : toDone(state);
+          return afterIdCard(state, context);
         case 'insert_ss_card':
           return {
             state: { ...state, screen: 'card_error', problem: 'took_too_long', retry: 'ss_card' },
@@ -148,9 +157,22 @@ export function transition(state: FlowState, event: FlowEvent, context: FlowCont
       }
     case 'ss_card_removed':
       return state.screen === 'take_ss_card' ? toDone(state) : stay(state);
+    case 'face_progress':
+    case 'face_passed':
+    case 'face_failed':
+      return onFaceEvent(state, event, (passed) => afterFace(passed, context));
     default:
       return onActivationEvent(state, event);
   }
+}
+
+/** The ID card is back with its owner: the face check where there is one, then the job itself. */
+function afterIdCard(state: FlowState, context: FlowContext): Transition {
+  return context.face ? startFaceCheck(state) : afterFace(state, context);
+}
+
+function afterFace(state: FlowState, context: FlowContext): Transition {
+  return context.activation ? toInsertSsCard(state) : toDone(state);
 }
 
 export function toInsertSsCard(state: FlowState): Transition {
@@ -228,6 +250,7 @@ function onIntent(state: FlowState, intent: SessionIntent, context: FlowContext)
     case 'retry':
       if (state.screen !== 'card_error' || state.problem === 'ledger_unavailable' || state.retry === null) return stay(state);
       if (state.retry === 'ss_card') return toInsertSsCard(state);
+      if (state.retry === 'face') return startFaceCheck(state);
       if (state.retry === 'pin') {
         return {
           state: { ...state, screen: 'pin_entry', problem: null, retry: null, pin: { purpose: 'current', digitsEntered: 0, length: 6, triesLeft: state.pin?.triesLeft ?? null } },

@@ -134,7 +134,20 @@ export interface ReceiptPrintedBody {
   readonly code?: string;
 }
 
+/** Face verification (issue 5): outcome, reason, scores, model versions, challenges and timings — never a face. */
+export interface FaceVerifiedBody {
+  readonly outcome: 'match' | 'no_match' | 'uncertain' | 'not_live' | 'cannot_decide' | 'unavailable';
+  readonly reason?: string;
+  readonly similarity?: number;
+  readonly liveness?: 'live' | 'not_live' | 'cannot_decide';
+  readonly challenges: readonly string[];
+  readonly stepMillis: readonly number[];
+  /** Model identities and versions, e.g. from models/manifest.json. */
+  readonly models: string;
+}
+
 export interface EntryBodies {
+  face_verified: FaceVerifiedBody;
   sscard_read: SscardReadBody;
   sscard_read_failed: SscardReadFailedBody;
   pin_change: PinChangeBody;
@@ -191,6 +204,15 @@ const errorCode = z.string().regex(errorCodePattern);
 const reference = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/);
 
 const bodySchemas: { readonly [K in EntryKind]: z.ZodType<EntryBodies[K]> } = {
+  face_verified: z.strictObject({
+    outcome: z.enum(['match', 'no_match', 'uncertain', 'not_live', 'cannot_decide', 'unavailable']),
+    reason: name.optional(),
+    similarity: z.number().min(-1).max(1).optional(),
+    liveness: z.enum(['live', 'not_live', 'cannot_decide']).optional(),
+    challenges: z.array(name).max(8),
+    stepMillis: z.array(z.number().int().nonnegative().max(600_000)).max(8),
+    models: z.string().regex(/^[A-Za-z0-9@/._:+,-]{1,200}$/),
+  }),
   sscard_read: z.strictObject({ generation: z.union([z.literal(1), z.literal(2), z.literal(3)]), cardNumberKey: sha256Hex, holderMatches: z.boolean() }),
   sscard_read_failed: z.strictObject({ code: errorCode }),
   pin_change: z.strictObject({ outcome: z.enum(['changed', 'wrong_pin', 'blocked', 'failed']), triesLeft: z.number().int().min(0).max(15).optional(), code: errorCode.optional() }),

@@ -109,9 +109,14 @@ export async function startActivationDevices(config: ActivationConfig, kioskId: 
         case 'pull_ss_card_during_next_apdu':
           simulated.card.simulator.pullCardDuringNextApdu({ afterExecution: action.afterExecution });
           return { ok: true };
-        case 'pinpad_keys':
+        case 'pinpad_keys': {
+          // A person types once the pad shows its prompt; typing into a pad that has none yet
+          // would queue the keys for whichever prompt comes next.
+          for (let waited = 0; !simulated.pad.pad.prompting && waited < 10_000; waited += 25) await new Promise((resolve) => setTimeout(resolve, 25));
+          if (!simulated.pad.pad.prompting) return { ok: false, detail: 'the PIN pad is not asking for a PIN' };
           simulated.pad.pad.enter(action.keys);
           return { ok: true };
+        }
         case 'printer_paper':
           simulated.printer.printer.setPaper(action.state);
           return { ok: true };

@@ -48,9 +48,11 @@ export function createContractHandler(services: KioskServices, logger: Logger): 
         else logger.log('error', 'contract_event_invalid', { channel });
       };
       const offSession = services.session.onChange((view) => send('session:changed', view));
+      const offPreview = services.session.onPreview((preview) => send('face:preview', preview));
       const offDevices = services.onDeviceStatus((status) => send('devices:changed', status));
       return () => {
         offSession();
+        offPreview();
         offDevices();
       };
     },

@@ -12,6 +12,9 @@ import { maskIdNumber, maskName } from '../flow/masking';
 import type { Logger } from './logger';
 import { ActivationRunner, type ActivationDevices } from './activation-runner';
 import type { ActivationEffect } from '../flow/activation-steps';
+import type { FaceEffect } from '../flow/face-steps';
+import type { FacePreview } from '../contract/contract';
+import type { FaceCheck } from './face-check';
 
 /** The part of the ledger the session needs. */
 export interface SessionLedger {
@@ -52,6 +55,8 @@ export interface SessionServiceOptions {
   readonly activation?: ActivationDevices;
   /** Test seam for the crash-consistency suite (see compose.ts); a no-op in production. */
   readonly checkpoint?: (point: string) => void;
+  /** With this (a camera and verified models), the holder is checked by face after the ID card. */
+  readonly face?: FaceCheck;
 }
 
 interface OpenSession {
@@ -69,6 +74,8 @@ export class SessionService {
   private cancelIdleTimer: CancelTimer | null = null;
   private lastActivityAt: number;
   private readonly listeners = new Set<(view: SessionView) => void>();
+  private readonly previewListeners = new Set<(preview: FacePreview) => void>();
+  private faceAbort: AbortController | null = null;
   private readonly timings: FlowTimings;
   private readonly consentVersion: string;
   private readonly activation: ActivationRunner | null;
@@ -116,12 +123,19 @@ export class SessionService {
       receiptReference: this.state.receiptReference,
       notice: this.state.notice,
       canRetry: this.state.screen === 'card_error' && this.state.retry !== null && this.state.problem !== 'ledger_unavailable',
+      face: this.state.face,
     };
   }
 
   onChange(listener: (view: SessionView) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Camera previews during the face step (small JPEGs for the oval; nothing is kept). */
+  onPreview(listener: (preview: FacePreview) => void): () => void {
+    this.previewListeners.add(listener);
+    return () => this.previewListeners.delete(listener);
   }
 
   send(intent: SessionIntent): SessionView {
@@ -147,7 +161,7 @@ export class SessionService {
 
   private dispatch(event: FlowEvent): void {
     const before = this.state;
-    const { state, effects } = transition(this.state, event, { consentTextVersion: this.consentVersion, activation: this.activation !== null });
+    const { state, effects } = transition(this.state, event, { consentTextVersion: this.consentVersion, activation: this.activation !== null, face: this.options.face !== undefined });
     this.state = state;
     for (const effect of effects) {
       if (!this.run(effect)) break;
@@ -183,6 +197,10 @@ export class SessionService {
       case 'close_session':
         this.wipe();
         return true;
+      case 'start_face_check':
+      case 'stop_face_check':
+        this.runFace(effect);
+        return true;
       default:
         this.runActivation(effect);
         return true;
@@ -191,6 +209,49 @@ export class SessionService {
 
   private runActivation(effect: ActivationEffect): void {
     this.activation?.run(effect);
+  }
+
+  private runFace(effect: FaceEffect): void {
+    this.faceAbort?.abort();
+    this.faceAbort = null;
+    if (effect.type === 'start_face_check') void this.faceCheck();
+  }
+
+  private async faceCheck(): Promise<void> {
+    const face = this.options.face;
+    const session = this.session;
+    const photo = session?.card?.photo;
+    if (!face || !session || !photo) return;
+    const abort = new AbortController();
+    this.faceAbort = abort;
+    const decoded = await this.options.photoDecoder.decode(photo);
+    if (abort.signal.aborted) return;
+    if (decoded.kind !== 'decoded') {
+      // Without a usable ID photo there is nothing to compare with: staff check the card instead.
+      this.record('face_verified', { outcome: 'unavailable', reason: 'photo_not_decodable', challenges: [], stepMillis: [], models: 'none' });
+      this.dispatch({ type: 'face_failed', problem: 'face_photo_unavailable' });
+      return;
+    }
+    try {
+      const outcome = await face.run({
+        reference: { width: decoded.width, height: decoded.height, bgr: decoded.bgr },
+        signal: abort.signal,
+        onProgress: (progress) => {
+          if (abort.signal.aborted) return;
+          this.touch();
+          this.dispatch({ type: 'face_progress', progress });
+        },
+        onPreview: (preview) => {
+          if (!abort.signal.aborted) for (const listener of this.previewListeners) listener(preview);
+        },
+      });
+      if (abort.signal.aborted || this.session !== session) return;
+      if (!this.record('face_verified', { ...outcome.record })) return;
+      this.dispatch(outcome.passed ? { type: 'face_passed' } : { type: 'face_failed', problem: outcome.problem });
+    } finally {
+      decoded.bgr.fill(0);
+      if (this.faceAbort === abort) this.faceAbort = null;
+    }
   }
 
   private recordBody(effect: Extract<FlowEffect, { type: 'record' }>): Record<string, unknown> {

@@ -21,6 +21,12 @@ export function voicePrompts(language: Language): Record<string, string> {
     alternative: say('alternativeTitle', 'alternativeBody'),
     remove_card: say('removeTitle'),
     done: say('doneTitle', 'doneHint'),
+    'face_check.positioning': say('faceTitle'),
+    'face_check.challenge.turn_left': say('faceChallenge.turn_left'),
+    'face_check.challenge.turn_right': say('faceChallenge.turn_right'),
+    'face_check.challenge.blink': say('faceChallenge.blink'),
+    'face_check.challenge.nod': say('faceChallenge.nod'),
+    'face_check.matching': say('faceMatching'),
     insert_ss_card: say('insertSsTitle', 'insertSsHint'),
     reading_ss_card: say('readingSsTitle'),
     'pin_entry.current': say('pinTitle.current', 'pinHint'),
@@ -49,6 +55,12 @@ export function voiceKeyFor(view: SessionView): string | null {
     return view.problem ? `pin_entry.${purpose}.${view.problem}` : `pin_entry.${purpose}`;
   }
   if (view.screen === 'take_ss_card' && view.notice) return `take_ss_card.${view.notice}`;
+  if (view.screen === 'face_check') {
+    const face = view.face;
+    if (!face || face.phase === 'positioning') return 'face_check.positioning';
+    if (face.phase === 'matching') return 'face_check.matching';
+    return face.challenge ? `face_check.challenge.${face.challenge}` : 'face_check.positioning';
+  }
   return view.screen;
 }
 

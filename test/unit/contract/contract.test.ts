@@ -23,7 +23,7 @@ describe('contract boundary', () => {
     expect(parseCall('app:info', {})).toMatchObject({ ok: true });
   });
   it('drops an event that would carry fields outside the contract', () => {
-    const view = { screen: 'attract', language: 'zh-CN', sessionRef: null, card: null, problem: null, staffCalled: false, consentTextVersion: 'v', idleResetInMs: null, pin: null, receiptReference: null, notice: null, canRetry: false };
+    const view = { screen: 'attract', language: 'zh-CN', sessionRef: null, card: null, problem: null, staffCalled: false, consentTextVersion: 'v', idleResetInMs: null, pin: null, receiptReference: null, notice: null, canRetry: false, face: null };
     expect(parseEvent('session:changed', view)).toEqual(view);
     expect(parseEvent('session:changed', { ...view, idNumber: '11010519491231002X' })).toBeNull();
   });

@@ -4,7 +4,7 @@ import { Screen, ProblemCode, type SessionView } from '../../../electron/contrac
 import { voiceKeyFor, voicePrompts } from '../../../renderer/src/voice/prompts';
 
 const view = (screen: SessionView['screen'], problem: SessionView['problem'] = null): SessionView => ({
-  screen, language: 'zh-CN', sessionRef: null, card: null, problem, staffCalled: false, consentTextVersion: 'v', idleResetInMs: null, pin: null, receiptReference: null, notice: null, canRetry: false,
+  screen, language: 'zh-CN', sessionRef: null, card: null, problem, staffCalled: false, consentTextVersion: 'v', idleResetInMs: null, pin: null, receiptReference: null, notice: null, canRetry: false, face: null,
 });
 
 describe('voice prompts', () => {
