@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const external = ['electron', '@playwright/test', 'playwright', 'playwright-core', 'better-sqlite3', 'serialport', '@serialport/*', 'node-hid', 'ws', 'bufferutil', 'utf-8-validate'];
+const external = ['@u4/opencv4nodejs', 'sharp', '@vladmandic/*', '@tensorflow/*', 'electron', '@playwright/test', 'playwright', 'playwright-core', 'better-sqlite3', 'serialport', '@serialport/*', 'node-hid', 'ws', 'bufferutil', 'utf-8-validate'];
 const entries = [
   ['electron/main/main.ts', 'dist/electron/main.cjs'],
   ['electron/preload/preload.ts', 'dist/electron/preload.cjs'],
@@ -14,6 +14,9 @@ const entries = [
   ['test/bench/start.ts', 'dist/bench/start.cjs'],
   ['test/bench/sscard.ts', 'dist/bench/sscard.cjs'],
   ['test/bench/ledger.ts', 'dist/bench/ledger.cjs'],
+  ['test/bench/face.ts', 'dist/bench/face.cjs'],
+  // Face inference runs in its own worker thread (utilityProcess-ready protocol).
+  ['native/face/node/face-worker-main.ts', 'dist/face/face-worker.cjs'],
   // The CLI's verify spreads a large ledger over worker threads; without this bundle it uses one.
   ['electron/ledger/verify-worker.ts', 'dist/cli/ledger-verify-worker.cjs'],
 ];

@@ -42,6 +42,8 @@ async function main(): Promise<void> {
       host: 'devhost',
       version: process.env.npm_package_version ?? '0.1.0',
       logger,
+      repoRoot: path.resolve(distDir, '..'),
+      faceWorkerFile: path.join(distDir, 'face', 'face-worker.cjs'),
       ...(crashAt ? { checkpoint: (point: string) => crashAt === point && process.kill(process.pid, 'SIGKILL') } : {}),
     });
   } catch (error) {

@@ -47,6 +47,8 @@ if (!app.requestSingleInstanceLock()) {
         host: 'electron',
         version: app.getVersion(),
         logger,
+        repoRoot: app.getAppPath(),
+        faceWorkerFile: path.join(distDir, 'face', 'face-worker.cjs'),
       });
     } catch (error) {
       // A kiosk that cannot keep its ledger must not serve anyone; the technician sees why.

@@ -20,6 +20,9 @@ import type { Logger } from './logger';
 import { SessionService, type SessionLedger } from './session-service';
 import { startSimulatedIdReader, type SimulatorControl } from './simulated-devices';
 import { startActivationDevices } from './activation-devices';
+import { startFace } from './face-setup';
+import { SimulatedPhotoDecoder } from '../../native/idcard/simulator/synthetic-cards';
+import { readImageFrame } from '../../native/face/node/frame-sources';
 import { recoverPendingActivations } from './activation-recovery';
 
 export interface ComposeOptions {
@@ -35,6 +38,9 @@ export interface ComposeOptions {
    * the named step (KIOSK_TEST_CRASH_AT). Electron never passes one.
    */
   readonly checkpoint?: (point: string) => void;
+  /** Where the models' packages and models/manifest.json are, and the built face worker. */
+  readonly repoRoot: string;
+  readonly faceWorkerFile: string;
 }
 
 export interface ComposedKiosk {
@@ -88,7 +94,20 @@ export async function composeKiosk(options: ComposeOptions): Promise<ComposedKio
   }
 
   let photoDecoder: PhotoDecoder = noPhotoDecoder;
-  if (config.photoDecoder.kind === 'vendor-wlt') {
+  if (readerConfig.kind === 'simulated' && Object.keys(readerConfig.referencePhotos).length > 0) {
+    // Simulated cards carry no WLT photo: each is given an ordinary image as its "ID photo".
+    const simulatedPhotos = new SimulatedPhotoDecoder();
+    for (const [card, file] of Object.entries(readerConfig.referencePhotos)) {
+      simulatedPhotos.setImage(card, async () => {
+        const image = await readImageFrame(file);
+        if (!image.ok) throw new Error(image.error.code);
+        const bgr = image.value.data;
+        for (let i = 0; i < bgr.length; i += 3) [bgr[i], bgr[i + 2]] = [bgr[i + 2]!, bgr[i]!];
+        return { width: image.value.width, height: image.value.height, bgr };
+      });
+    }
+    photoDecoder = simulatedPhotos;
+  } else if (config.photoDecoder.kind === 'vendor-wlt') {
     const wlt = createWltDecoder({ libraryPath: config.photoDecoder.libraryPath });
     if (!wlt.available) logger.log('warn', 'photo_decoder_unavailable', { reason: wlt.reason });
     photoDecoder = wlt.decoder;
@@ -144,6 +163,9 @@ export async function composeKiosk(options: ComposeOptions): Promise<ComposedKio
     if (recovery.unresolved > 0) logger.log('error', 'activation_unresolved_staff_needed', { count: recovery.unresolved });
   }
 
+  const face = await startFace(config.face, options.repoRoot, options.faceWorkerFile, logger);
+  if (face) closers.push(() => face.close());
+
   const session = new SessionService({
     reader,
     ledger: sessionLedger,
@@ -153,6 +175,7 @@ export async function composeKiosk(options: ComposeOptions): Promise<ComposedKio
     timings: config.timings,
     ...(activation ? { activation: activation.devices } : {}),
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+    ...(face ? { face: face.check } : {}),
   });
   closers.push(() => session.shutdown());
   if (activation && simulator) {
@@ -160,6 +183,17 @@ export async function composeKiosk(options: ComposeOptions): Promise<ComposedKio
     simulator = {
       async handle(action) {
         return (await activation.handle(action)) ?? idCardControl.handle(action);
+      },
+    };
+  }
+  if (face && simulator) {
+    const inner = simulator;
+    simulator = {
+      async handle(action) {
+        if (typeof action === 'object' && action !== null && (action as { action?: unknown }).action === 'unplug_camera') {
+          return face.unplugCamera() ? { ok: true } : { ok: false, detail: 'no camera open' };
+        }
+        return inner.handle(action);
       },
     };
   }
