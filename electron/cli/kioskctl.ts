@@ -3,6 +3,7 @@
 import { runIdcardCommand, processOutput } from './idcard-command';
 import { runSscardCommand } from './sscard-command';
 import { runLedgerCommand } from './ledger-command';
+import { runFaceCommand } from './face-command';
 
 /** For the commands that write whole chunks; a chunk always ends its line. */
 const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
@@ -15,6 +16,7 @@ const AREAS: Record<string, (args: string[]) => Promise<number>> = {
   idcard: (args) => runIdcardCommand(args, processOutput),
   sscard: (args) => runSscardCommand(args, processStreams),
   ledger: (args) => runLedgerCommand(args, processStreams),
+  face: (args) => runFaceCommand(args, { stdout: process.stdout, stderr: process.stderr }),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../common/security-policy';
+import { RENDERER_MIME } from '../common/mime';
 import type { ContractHandler } from '../services/contract-handler';
 import type { Logger } from '../services/logger';
 
@@ -39,16 +40,7 @@ export interface DevHost {
   close(): Promise<void>;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.ogg': 'audio/ogg',
-  '.wav': 'audio/wav',
-};
+const MIME = RENDERER_MIME;
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
 

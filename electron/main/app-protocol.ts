@@ -4,18 +4,9 @@ import { protocol } from 'electron';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { APP_SCHEME, contentSecurityPolicy } from '../common/security-policy';
+import { RENDERER_MIME } from '../common/mime';
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.ogg': 'audio/ogg',
-  '.wav': 'audio/wav',
-  '.json': 'application/json',
-};
+const MIME = RENDERER_MIME;
 
 export function registerAppSchemePrivileges(): void {
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);

@@ -1,9 +1,10 @@
 import { test, expect, type Page } from '@playwright/test';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { screen, shot } from './screens';
 import { startKioskHost, type KioskHost } from './kiosk-host';
 import { proofDigest } from '../../electron/ledger/proof';
 
@@ -11,7 +12,6 @@ import { proofDigest } from '../../electron/ledger/proof';
 // is issued with 123456; the new PIN is distinctive so a leak of it cannot be a coincidence.
 const ISSUED_PIN = '123456';
 const NEW_PIN = '739518';
-const SCREENS_DIR = path.join('test-results', 'screens');
 
 let host: KioskHost;
 let frames: string[];
@@ -19,14 +19,7 @@ test.afterEach(async () => {
   await host?.stop();
 });
 
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENS_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENS_DIR, `${name}.png`) });
-}
 
-async function screen(page: Page, name: string): Promise<void> {
-  await expect(page.locator('main')).toHaveAttribute('data-screen', name);
-}
 
 /** Attract → consent → ID card read and confirmed → asked for the social-security card. */
 async function toSsCard(page: Page, config: Record<string, unknown> = {}): Promise<void> {

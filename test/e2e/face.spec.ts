@@ -1,8 +1,9 @@
 import { test, expect, type Page } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { screen, shot } from './screens';
 import { startKioskHost, type KioskHost } from './kiosk-host';
 
 // The dev set is internal test material: read from ../shared at test time, never copied into the
@@ -10,7 +11,6 @@ import { startKioskHost, type KioskHost } from './kiosk-host';
 const FACE_DATA = path.resolve(__dirname, '..', '..', '..', 'shared', 'face-data');
 const CLIP = path.join(FACE_DATA, 'liveness', 'd12.mp4');
 const SOMEONE_ELSE = path.join(FACE_DATA, 'identity', 'deepface', 'D01_angelina_jolie', 'img1.jpg');
-const SCREENS_DIR = path.join('test-results', 'screens');
 
 test.skip(!existsSync(CLIP) || !existsSync(SOMEONE_ELSE), `face dev set not found at ${FACE_DATA}: face end-to-end tests skipped`);
 test.setTimeout(120_000);
@@ -33,9 +33,6 @@ function stillOfClip(): string {
   return file;
 }
 
-async function screen(page: Page, name: string, timeout = 10_000): Promise<void> {
-  await expect(page.locator('main')).toHaveAttribute('data-screen', name, { timeout });
-}
 
 async function throughIdCard(page: Page, reference: string, video = CLIP): Promise<void> {
   host = await startKioskHost({
@@ -62,8 +59,7 @@ function faceEntry(): Record<string, unknown> {
 test('the face step follows the spoken challenges on a video camera and matches the reference of the same person', async ({ page }) => {
   await throughIdCard(page, stillOfClip());
   await expect(page.getByTestId('face-title')).toHaveAttribute('data-challenge', 'turn_left', { timeout: 20_000 });
-  mkdirSync(SCREENS_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENS_DIR, 'face-01-challenge.png') });
+  await shot(page, 'face-01-challenge');
   await screen(page, 'done', 60_000);
   const body = faceEntry();
   expect(body).toMatchObject({ outcome: 'match', liveness: 'live', challenges: ['turn_left', 'turn_right'] });
@@ -77,7 +73,7 @@ test('a reference of a different person gives no match and the staff path, never
   await screen(page, 'card_error', 60_000);
   await expect(page.getByTestId('problem')).toHaveAttribute('data-problem', 'face_no_match');
   await expect(page.getByTestId('call-staff')).toContainText('工作人员马上来');
-  await page.screenshot({ path: path.join(SCREENS_DIR, 'face-02-no-match.png') });
+  await shot(page, 'face-02-no-match');
   expect(faceEntry()).toMatchObject({ outcome: 'no_match', liveness: 'live' });
   expect(host.ledgerEntries().map((e) => e.kind)).toContain('staff_called');
 });

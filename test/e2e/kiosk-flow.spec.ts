@@ -1,6 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { screen, shot } from './screens';
 import { startKioskHost, type KioskHost } from './kiosk-host';
 import type {} from '../../electron/contract/window-kiosk';
 import { SYNTHETIC_CARDS } from '../../native/idcard/simulator/synthetic-cards';
@@ -8,21 +9,13 @@ import { SYNTHETIC_CARDS } from '../../native/idcard/simulator/synthetic-cards';
 // The simulator's synthetic resident card (fictional, with a valid check digit).
 const RESIDENT = SYNTHETIC_CARDS.resident.text;
 const RESIDENT_ID = RESIDENT.idNumber;
-const SCREENS_DIR = path.join('test-results', 'screens');
 
 let host: KioskHost;
 test.afterEach(async () => {
   await host?.stop();
 });
 
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENS_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENS_DIR, `${name}.png`) });
-}
 
-async function screen(page: Page, name: string): Promise<void> {
-  await expect(page.locator('main')).toHaveAttribute('data-screen', name);
-}
 
 async function throughConsent(page: Page, accept: boolean, prefix: string): Promise<void> {
   await page.goto(host.launchUrl);
