@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { screen, shot } from './screens';
@@ -52,12 +52,18 @@ async function throughIdCard(page: Page, reference: string, video = CLIP): Promi
   await screen(page, 'face_check');
 }
 
+/** Every file under the kiosk's data folder except the ledger's own (which changes by design). */
+function dataFiles(): string[] {
+  return (readdirSync(host.dataDir, { recursive: true }) as string[]).filter((file) => !/kiosk-ledger\.sqlite/.test(file)).sort();
+}
+
 function faceEntry(): Record<string, unknown> {
   return host.ledgerEntries().find((e) => e.kind === 'face_verified')!.body;
 }
 
 test('the face step follows the spoken challenges on a video camera and matches the reference of the same person', async ({ page }) => {
   await throughIdCard(page, stillOfClip());
+  const filesBefore = dataFiles();
   await expect(page.getByTestId('face-title')).toHaveAttribute('data-challenge', 'turn_left', { timeout: 20_000 });
   await shot(page, 'face-01-challenge');
   await screen(page, 'done', 60_000);
@@ -66,6 +72,8 @@ test('the face step follows the spoken challenges on a video camera and matches 
   expect(body.similarity).toEqual(expect.any(Number));
   // Outcomes, scores, versions and timings only: nothing that could hold a face.
   expect(Object.keys(body).sort()).toEqual(['challenges', 'liveness', 'models', 'outcome', 'similarity', 'stepMillis']);
+  // No frame, crop or preview was written anywhere in the kiosk's data.
+  expect(dataFiles()).toEqual(filesBefore);
 });
 
 test('a reference of a different person gives no match and the staff path, never a refusal', async ({ page }) => {
