@@ -163,8 +163,11 @@ export class SessionService {
     const before = this.state;
     const { state, effects } = transition(this.state, event, { consentTextVersion: this.consentVersion, activation: this.activation !== null, face: this.options.face !== undefined });
     this.state = state;
+    let ledgerRefused = false;
     for (const effect of effects) {
-      if (!this.run(effect)) break;
+      // After a refused entry nothing moves forward, but stopping devices and wiping data always run.
+      if (ledgerRefused && !CLEANUP_EFFECTS.has(effect.type)) continue;
+      if (!this.run(effect)) ledgerRefused = true;
     }
     if (before !== this.state) this.emit();
   }
@@ -399,6 +402,16 @@ export class SessionService {
     for (const listener of this.listeners) listener(view);
   }
 }
+
+/** Effects that only stop, release or forget: they run even when the ledger refuses an entry. */
+const CLEANUP_EFFECTS: ReadonlySet<FlowEffect['type']> = new Set<FlowEffect['type']>([
+  'stop_card_read',
+  'clear_step_timer',
+  'stop_face_check',
+  'stop_ss_card',
+  'release_ss_card',
+  'close_session',
+]);
 
 /** Maps a driver error code to what the person is told. */
 export function problemFor(code: string): ProblemCode {

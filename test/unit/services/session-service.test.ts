@@ -96,6 +96,19 @@ describe('session service', () => {
     expect(reader.reading).toBe(false);
   });
 
+  it('still wipes the card data when the ledger refuses the session-end entry', async () => {
+    const { clock, reader, ledger, service, toInsert } = setup();
+    toInsert();
+    const read = sampleRead();
+    reader.place(read);
+    await flush();
+    ledger.failWith = 'LEDGER_DISK_FULL';
+    clock.advance(60_001);
+    await flush();
+    expect(read.photo.every((b) => b === 0)).toBe(true);
+    expect(service.view()).toMatchObject({ sessionRef: null, card: null, problem: 'ledger_unavailable' });
+  });
+
   it('completes after the card is removed and returns to attract after the done screen', async () => {
     const { clock, reader, ledger, service, toInsert } = setup();
     toInsert();
