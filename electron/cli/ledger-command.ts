@@ -17,6 +17,10 @@ import { buildInclusionProof, checkInclusionProof, proofQrSvg } from '../ledger/
 import { keyIdOf } from '../ledger/signing';
 import { verifyLedgerFile } from '../ledger/parallel-verify';
 import { readLedgerMeta } from '../ledger/verify';
+import { mkdirSync } from 'node:fs';
+import { FileKeyStore } from '../ledger/key-store';
+import { openLedger } from '../ledger/ledger';
+import { systemClock } from '../../native/node/system-clock';
 
 export interface CommandIo {
   readonly stdout: (s: string) => void;
@@ -34,6 +38,7 @@ const USAGE = `usage:
   kioskctl ledger prove SEQ --db DB [--out FILE] [--qr FILE.svg]
   kioskctl ledger check-proof FILE [--public-key HEX]
   kioskctl ledger public-key DB
+  kioskctl ledger export --db DB --keys DIR --staff ID --reason CODE --out DIR   (ID number on stdin)
 `;
 
 class UsageError extends Error {}
@@ -43,7 +48,7 @@ interface Parsed {
   readonly options: Map<string, string | true>;
 }
 
-const VALUE_OPTIONS = new Set(['--public-key', '--db', '--out', '--qr']);
+const VALUE_OPTIONS = new Set(['--public-key', '--db', '--out', '--qr', '--keys', '--staff', '--reason']);
 const FLAG_OPTIONS = new Set(['--all-signatures', '--no-anchor', '--json']);
 
 function parse(argv: readonly string[]): Parsed {
@@ -89,6 +94,8 @@ export async function runLedgerCommand(argv: string[], io: CommandIo): Promise<n
         return checkProofCommand(parsed, io);
       case 'public-key':
         return publicKeyCommand(parsed, io);
+      case 'export':
+        return await exportCommand(parsed, io);
       default:
         io.stderr(USAGE);
         return 2;
@@ -200,5 +207,55 @@ function publicKeyCommand({ positional }: Parsed, io: CommandIo): number {
     return 0;
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Everything recorded about one person, for a supervisor answering a data-subject request: JSON
+ * and a readable HTML page. The ID number comes on stdin, never on the command line (shell history,
+ * `ps`), and the read is itself recorded in the ledger, with who and why. Works where the ledger's
+ * keys are in a file (the dev host); in the Electron kiosk the keys are in the OS key store and the
+ * export is made inside the app.
+ */
+async function exportCommand({ options }: Parsed, io: CommandIo): Promise<number> {
+  const path = options.get('--db');
+  const keys = options.get('--keys');
+  const staffId = options.get('--staff');
+  const reason = options.get('--reason');
+  const out = options.get('--out');
+  if (typeof path !== 'string' || typeof keys !== 'string' || typeof staffId !== 'string' || typeof reason !== 'string' || typeof out !== 'string') {
+    throw new UsageError('export needs --db, --keys, --staff, --reason and --out');
+  }
+  if (!existsSync(path)) throw new UsageError(`no ledger at ${path}`);
+  const idNumber = readFileSync(0, 'utf8').trim();
+  if (!/^[0-9A-Za-z]{15,18}$/.test(idNumber)) {
+    io.stderr('export: give the ID number on standard input\n');
+    return 2;
+  }
+  const db = openReadOnly(path);
+  let kioskId: string;
+  try {
+    kioskId = (db.prepare('SELECT kiosk_id AS kioskId FROM entries ORDER BY seq DESC LIMIT 1').get() as { kioskId?: string } | undefined)?.kioskId ?? 'EXPORT';
+  } finally {
+    db.close();
+  }
+  const opened = openLedger({ path, kioskId, keyStore: new FileKeyStore(keys, { warn: () => {} }), clock: systemClock });
+  if (!opened.ok) {
+    io.stderr(`export: ${opened.error.code}\n`);
+    return 1;
+  }
+  try {
+    const exported = opened.value.exportDataSubject(idNumber, { staffId, role: 'supervisor', reason });
+    if (!exported.ok) {
+      io.stderr(`export: ${exported.error.code}\n`);
+      return 1;
+    }
+    mkdirSync(out, { recursive: true, mode: 0o700 });
+    writeFileSync(join(out, 'data-subject.json'), exported.value.json, { mode: 0o600 });
+    writeFileSync(join(out, 'data-subject.html'), exported.value.html, { mode: 0o600 });
+    io.stdout(`exported to ${join(out, 'data-subject.html')} and data-subject.json (this access is recorded in the ledger)\n`);
+    return 0;
+  } finally {
+    opened.value.close();
   }
 }

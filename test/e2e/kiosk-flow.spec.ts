@@ -1,5 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { screen, shot } from './screens';
 import { startKioskHost, type KioskHost } from './kiosk-host';
@@ -172,4 +174,37 @@ test('the page sees only the contract; the dev host refuses what is not in it', 
   expect(opened).toBe('refused');
   const csp = (await page.request.get(host.url)).headers()['content-security-policy'];
   expect(csp).toContain("default-src 'none'");
+});
+
+test('a supervisor exports what was recorded about one person; the read is itself recorded', async ({ page }) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-export-'));
+  try {
+    host = await startKioskHost({ activation: { kind: 'none' } }, { dataDir });
+    await throughConsent(page, true, 'export');
+    await host.control({ action: 'place_card', card: 'resident' });
+    await screen(page, 'card_result');
+    await page.getByTestId('confirm-card').click();
+    await host.control({ action: 'remove_card' });
+    await screen(page, 'done');
+    const ledger = host.ledgerPath;
+    await host.stop();
+
+    const out = path.join(dataDir, 'export');
+    const kioskctl = (args: string[], input = '') => spawnSync(process.execPath, ['bin/kioskctl.cjs', 'ledger', ...args], { input, encoding: 'utf8' });
+    const exported = kioskctl(['export', '--db', ledger, '--keys', path.join(dataDir, 'keys'), '--staff', 'S1001', '--reason', 'citizen_request', '--out', out], RESIDENT_ID);
+    expect(exported.status, exported.stderr).toBe(0);
+    // The ID number went in on stdin: it is not in what the command printed.
+    expect(exported.stdout + exported.stderr).not.toContain(RESIDENT_ID);
+    const html = readFileSync(path.join(out, 'data-subject.html'), 'utf8');
+    expect(html).toContain(RESIDENT.name);
+    expect(JSON.parse(readFileSync(path.join(out, 'data-subject.json'), 'utf8'))).toBeTruthy();
+    expect(kioskctl(['verify', ledger]).status).toBe(0);
+    const db = (await import('better-sqlite3')).default;
+    const conn = new db(ledger, { readonly: true });
+    const access = conn.prepare("SELECT body FROM entries WHERE kind = 'pii_accessed'").all() as Array<{ body: string }>;
+    conn.close();
+    expect(access.map((row) => JSON.parse(row.body))).toEqual([expect.objectContaining({ staffId: 'S1001', role: 'supervisor', reason: 'citizen_request', purpose: 'export' })]);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
