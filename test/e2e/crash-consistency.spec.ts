@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { startBankHostSimulator, type BankHostSimulator } from '../../native/bankhost/simulator/bank-host-simulator';
 import { consentTexts } from '../../electron/contract/consent-text';
 import { ContractClient } from './contract-client';
@@ -61,6 +62,17 @@ async function driveActivation(kiosk: KioskHost): Promise<void> {
   }
 }
 
+/** Live socat processes whose parent has died (re-parented to init): a simulator's leaked "cable". Zombies awaiting reaping are dead already. */
+function orphanedSocats(): number {
+  const table = spawnSync('ps', ['-eo', 'ppid=,stat=,comm='], { encoding: 'utf8' }).stdout;
+  return table.split('\n').filter((line) => /^\s*1\s+[^Z\s]\S*\s+socat$/.test(line)).length;
+}
+
+async function orphanedSocatsSettled(expected: number): Promise<number> {
+  for (let waited = 0; waited < 3000 && orphanedSocats() > expected; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  return orphanedSocats();
+}
+
 function readLedger(file: string): Array<{ kind: string; sessionId: string; body: Record<string, unknown> }> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
@@ -75,6 +87,7 @@ for (const point of CRASH_POINTS) {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-crash-'));
     const config = { kioskId: 'CRASH-KIOSK', activation: { kind: 'simulated', bankHostUrl: bank.baseUrl } };
     const before = bank.activations.length;
+    const orphansBefore = orphanedSocats();
     try {
       const doomed = await startKioskHost(config, { dataDir, env: { KIOSK_TEST_CRASH_AT: point } });
       await driveActivation(doomed);
@@ -98,6 +111,8 @@ for (const point of CRASH_POINTS) {
       const sessionId = entries[0]!.sessionId;
       const ends = entries.filter((e) => e.kind === 'session_ended' && e.sessionId === sessionId).map((e) => e.body.outcome);
       expect(ends).toEqual([point === 'after:session_ended' ? 'completed' : 'interrupted']);
+      // The killed host's simulated devices went with it: no pty pair outlives its process.
+      expect(await orphanedSocatsSettled(orphansBefore)).toBe(orphansBefore);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

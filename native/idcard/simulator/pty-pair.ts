@@ -41,6 +41,13 @@ function removeLink(path: string): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+let pdeathsig: boolean | undefined;
+/** Linux util-linux `setpriv --pdeathsig` (Debian ships it); elsewhere socat is started plainly. */
+function parentDeathSignalAvailable(): boolean {
+  pdeathsig ??= spawnSync('setpriv', ['--help'], { encoding: 'utf8' }).stdout?.includes('--pdeathsig') ?? false;
+  return pdeathsig;
+}
+
 export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPair> {
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'kiosk-pty-'));
@@ -53,9 +60,13 @@ export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPa
   const start = async () => {
     removeLink(hostPath);
     removeLink(devicePath);
-    const proc = spawn(socat, ['-d', '-d', `pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${devicePath}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const socatArgs = ['-d', '-d', `pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${devicePath}`];
+    // socat must die with whoever started it: a simulator process killed outright (a crash test's
+    // SIGKILL) would otherwise leave its "cable" running for ever. setpriv execs into socat, so the
+    // pid — and unplug()'s kill — stay socat's own.
+    const proc = parentDeathSignalAvailable()
+      ? spawn('setpriv', ['--pdeathsig', 'KILL', '--', socat, ...socatArgs], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(socat, socatArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     let log = '';
     let ready = false;
