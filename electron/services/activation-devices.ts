@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { HttpBankHost } from '../../native/bankhost/node/http-bank-host';
 import { newIdempotencyKey } from '../../native/bankhost/node/idempotency-key';
 import { startBankHostSimulator, type BankHostSimulator } from '../../native/bankhost/simulator/bank-host-simulator';
-import type { Clock } from '../../native/common/clock';
 import { openSerialPadService } from '../../native/pinpad/node/open-pad-service';
 import { startSimulatedPinPad } from '../../native/pinpad/simulator/simulator-rig';
 import { openSerialPrinter } from '../../native/printer/node/printer-node';
@@ -53,7 +52,7 @@ export interface StartedActivationDevices {
   close(): Promise<void>;
 }
 
-export async function startActivationDevices(config: ActivationConfig, kioskId: string, branchName: string, clock: Clock): Promise<StartedActivationDevices | null> {
+export async function startActivationDevices(config: ActivationConfig, kioskId: string, branchName: string): Promise<StartedActivationDevices | null> {
   if (config.kind === 'none') return null;
   const closers: Array<() => Promise<void>> = [];
   let sscardPath: string;
@@ -86,7 +85,6 @@ export async function startActivationDevices(config: ActivationConfig, kioskId: 
   const printer = openSerialPrinter({ path: printerPath, ...(config.kind === 'devices' ? { baudRate: config.printer.baudRate } : {}) });
   closers.unshift(() => cardService.close(), () => pinPad.close(), () => printer.close());
   const host = new HttpBankHost({ baseUrl: hostUrl, timeoutMs: config.kind === 'devices' ? config.bankHost.timeoutMs : 3000 });
-  void clock;
 
   return {
     devices: { card: cardService, pinPad, host, printer, branchName, kioskId, newIdempotencyKey: () => newIdempotencyKey(kioskId) },

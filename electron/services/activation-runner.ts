@@ -4,7 +4,7 @@
 // PIN), and it records each outcome in the ledger before it reports it to the machine — so a crash
 // at any point leaves a ledger that says exactly how far the activation got.
 import { randomBytes } from 'node:crypto';
-import type { ActivationQuery, BankHost, BankHostError } from '../../native/bankhost/common/types';
+import type { BankHost, BankHostError } from '../../native/bankhost/common/types';
 import type { Clock } from '../../native/common/clock';
 import { pinAccountDigits } from '../../native/pinpad/common/iso9564';
 import { samePin } from '../../native/pinpad/common/pin-block-compare';
@@ -324,4 +324,3 @@ function localTime(ms: number): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-export type { ActivationQuery };

@@ -155,7 +155,7 @@ export async function composeKiosk(options: ComposeOptions): Promise<ComposedKio
   });
   closers.push(() => cancelPurge());
 
-  const activation = await startActivationDevices(config.activation, config.kioskId, config.branchName, clock);
+  const activation = await startActivationDevices(config.activation, config.kioskId, config.branchName);
   if (activation) {
     closers.push(() => activation.close());
     // An activation a crash left unanswered is finished before anyone new is served.

@@ -135,7 +135,7 @@ export class EngineFaceCheck implements FaceCheck {
       if (!observed.ok) {
         candidate.fill(0);
         this.options.logger.log('warn', 'face_observe_failed', { code: observed.error.code });
-        return { outcome: session.abort('engine_failed'), bestFrame: takeBest(best) };
+        return { outcome: session.abort('engine_failed'), bestFrame: best };
       }
       const progress = session.feed(observed.value);
       if (session.bestFrontalTimestampMs() === frame.capturedAt) {
@@ -150,11 +150,11 @@ export class EngineFaceCheck implements FaceCheck {
         lastKey = key;
         onProgress(view);
       }
-      if (progress.outcome) return { outcome: progress.outcome, bestFrame: takeBest(best) };
+      if (progress.outcome) return { outcome: progress.outcome, bestFrame: best };
     }
     // The frames stopped (camera lost, cancelled, or a video ended): let time run out as for a still camera.
     if (session && clock && !session.outcome()) clock.advance(60_000);
-    return { outcome: session ? session.outcome() ?? session.abort('no_frames') : null, bestFrame: takeBest(best) };
+    return { outcome: session ? session.outcome() ?? session.abort('no_frames') : null, bestFrame: best };
   }
 
   private async sendPreview(camera: CameraSource, frame: CameraFrame, onPreview: Parameters<FaceCheck['run']>[0]['onPreview']): Promise<void> {
@@ -171,10 +171,6 @@ export class EngineFaceCheck implements FaceCheck {
     probe.value.vector.fill(0);
     return matched.ok ? matched.value : null;
   }
-}
-
-function takeBest(best: RgbFrame | null): RgbFrame | null {
-  return best;
 }
 
 /** BGR (OpenCV, the ID photo decoder) to the RGB the engine reads; a new buffer, moved to the worker. */

@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { initialFlowState, transition, type FlowEffect, type FlowEvent, type FlowState } from '../../../electron/flow/session-machine';
+import { initialFlowState, type FlowEffect, type FlowEvent, type FlowState } from '../../../electron/flow/session-machine';
+import { intent, runFlow } from '../../helpers/flow';
 import type { MaskedCard } from '../../../electron/contract/contract';
 
 const context = { consentTextVersion: 'v', activation: true };
 const card: MaskedCard = { cardType: 'resident', maskedName: '测**', maskedIdNumber: '1101********002X', idNumberValid: true, validUntil: 'long-term', expired: false, photoDecodable: false };
-const intent = (i: Extract<FlowEvent, { type: 'intent' }>['intent']): FlowEvent => ({ type: 'intent', intent: i });
 
 function run(events: FlowEvent[], from: FlowState = initialFlowState) {
-  let state = from;
-  const effects: FlowEffect[] = [];
-  for (const event of events) {
-    const next = transition(state, event, context);
-    state = next.state;
-    effects.push(...next.effects);
-  }
-  return { state, effects };
+  return runFlow(events, context, from);
 }
 
 const toSsCard: FlowEvent[] = [

@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { initialFlowState, transition, type FlowEffect, type FlowEvent, type FlowState } from '../../../electron/flow/session-machine';
+import { initialFlowState, type FlowEvent, type FlowState } from '../../../electron/flow/session-machine';
+import { intent, runFlow } from '../../helpers/flow';
 import type { MaskedCard } from '../../../electron/contract/contract';
 
 const card: MaskedCard = { cardType: 'resident', maskedName: '测**', maskedIdNumber: '1101********002X', idNumberValid: true, validUntil: 'long-term', expired: false, photoDecodable: true };
-const intent = (i: Extract<FlowEvent, { type: 'intent' }>['intent']): FlowEvent => ({ type: 'intent', intent: i });
 
 function run(events: FlowEvent[], context = { consentTextVersion: 'v', activation: true, face: true }, from: FlowState = initialFlowState) {
-  let state = from;
-  const effects: FlowEffect[] = [];
-  for (const event of events) {
-    const next = transition(state, event, context);
-    state = next.state;
-    effects.push(...next.effects);
-  }
-  return { state, effects };
+  return runFlow(events, context, from);
 }
 
 const toFace: FlowEvent[] = [

@@ -1,23 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { initialFlowState, transition, type FlowEvent, type FlowState, type FlowEffect } from '../../../electron/flow/session-machine';
+import { initialFlowState, type FlowEvent, type FlowState, type FlowEffect } from '../../../electron/flow/session-machine';
+import { intent, runFlow } from '../../helpers/flow';
 import type { MaskedCard } from '../../../electron/contract/contract';
 
 const V = 'v-test';
 const idCheck = { consentTextVersion: V, activation: false };
 const card: MaskedCard = { cardType: 'resident', maskedName: '测**', maskedIdNumber: '1101********002X', idNumberValid: true, validUntil: 'long-term', expired: false, photoDecodable: false };
 
-function run(events: FlowEvent[], from: FlowState = initialFlowState): { state: FlowState; effects: FlowEffect[] } {
-  let state = from;
-  const effects: FlowEffect[] = [];
-  for (const event of events) {
-    const next = transition(state, event, idCheck);
-    state = next.state;
-    effects.push(...next.effects);
-  }
-  return { state, effects };
+function run(events: FlowEvent[], from: FlowState = initialFlowState) {
+  return runFlow(events, idCheck, from);
 }
 
-const intent = (i: Extract<FlowEvent, { type: 'intent' }>['intent']): FlowEvent => ({ type: 'intent', intent: i });
 const toConsent = [intent({ type: 'begin' }), intent({ type: 'choose_language', language: 'zh-CN' })];
 const kinds = (effects: FlowEffect[]) => effects.flatMap((e) => (e.type === 'record' ? [e.kind] : []));
 
